@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: Apache-2.0
+// The parser: the bytes of one audit event -> an `event` view.
+//
+//   k8saudit::parser p;                      // reusable; keep one per thread
+//   auto ev = p.parse(line);                 // copies into a padded buffer for you
+//   if (!ev) return report(ev.error());
+//   std::string_view who = ev->user.username;
+//
+// One pass over the object with a switch on the key; fields outside the parser's field mask are
+// skipped unread. Steady state allocates nothing: the padded buffer and the arena for unescaped
+// strings are kept between calls.
+//
+// LIFETIME: the event returned by parse() is valid until the next parse() on the same parser.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "k8saudit/error.h"
+#include "k8saudit/event.h"
+
+namespace k8saudit {
+
+/// The fields a caller needs, as bits. Timestamps include their v1beta1 fallbacks.
+enum class field : std::uint32_t {
+  kind = 1u << 0,
+  api_version = 1u << 1,
+  level = 1u << 2,
+  audit_id = 1u << 3,
+  stage = 1u << 4,
+  request_uri = 1u << 5,
+  verb = 1u << 6,
+  user = 1u << 7,
+  impersonated_user = 1u << 8,
+  authentication_metadata = 1u << 9,
+  source_ips = 1u << 10,
+  user_agent = 1u << 11,
+  object_ref = 1u << 12,
+  response_status = 1u << 13,
+  request_object = 1u << 14,
+  response_object = 1u << 15,
+  request_received_timestamp = 1u << 16,
+  stage_timestamp = 1u << 17,
+  annotations = 1u << 18,
+};
+
+/// A set of fields. `field_mask::all()` is the default everywhere.
+class field_mask {
+ public:
+  constexpr field_mask() noexcept = default;
+  constexpr field_mask(field f) noexcept : bits_(static_cast<std::uint32_t>(f)) {}
+  static constexpr field_mask all() noexcept { return from_bits((1u << 19) - 1); }
+  static constexpr field_mask none() noexcept { return {}; }
+  static constexpr field_mask from_bits(std::uint32_t b) noexcept { field_mask m; m.bits_ = b; return m; }
+  [[nodiscard]] constexpr bool has(field f) const noexcept { return (bits_ & static_cast<std::uint32_t>(f)) != 0; }
+  [[nodiscard]] constexpr std::uint32_t bits() const noexcept { return bits_; }
+  constexpr field_mask operator|(field_mask o) const noexcept { return from_bits(bits_ | o.bits_); }
+  constexpr field_mask& operator|=(field_mask o) noexcept { bits_ |= o.bits_; return *this; }
+  constexpr bool operator==(const field_mask&) const noexcept = default;
+
+ private:
+  std::uint32_t bits_{0};
+};
+constexpr field_mask operator|(field a, field b) noexcept { return field_mask(a) | field_mask(b); }
+
+/// Parser settings.
+struct parser_options {
+  field_mask fields{field_mask::all()};
+  std::size_t max_depth{256};  ///< deeper nesting is errc::depth_exceeded
+};
+
+namespace detail { class event_parser; }
+
+/// Parses single native events (bare audit.k8s.io Event objects). For envelopes, batches and
+/// files use `reader`, which shares this parser's machinery.
+class parser {
+ public:
+  parser();
+  explicit parser(parser_options options);
+  parser(parser&&) noexcept;
+  parser& operator=(parser&&) noexcept;
+  ~parser();
+
+  /// Parses `json`, one JSON object that is a native event. The bytes are copied into the
+  /// parser's padded buffer first (a memcpy), so any memory will do.
+  /// Errors carry line 0 / offset 0 and the field at fault. A JSON object that is not an audit
+  /// event (no auditID, verb, requestURI, stage or kind "Event") is errc::format_mismatch.
+  result<event> parse(std::string_view json);
+
+  /// As parse(), without the copy: `json.data()` must be readable for `capacity` bytes with
+  /// capacity >= json.size() + padding(). The event then points into `json` itself.
+  result<event> parse_padded(std::string_view json, std::size_t capacity);
+
+  /// The number of readable bytes parse_padded needs after the JSON (simdjson's padding).
+  static std::size_t padding() noexcept;
+
+ private:
+  std::unique_ptr<detail::event_parser> impl_;
+};
+
+}  // namespace k8saudit

@@ -72,12 +72,12 @@ class [[nodiscard]] result {
   using value_type = T;
   result() noexcept(std::is_nothrow_default_constructible_v<T>) : ok_(true) { ::new (&val_) T(); }
   result(T v) noexcept(std::is_nothrow_move_constructible_v<T>) : ok_(true) { ::new (&val_) T(std::move(v)); }
-  result(unexpected u) noexcept : ok_(false) { ::new (&err_) error(u.value); }
+  result(unexpected u) noexcept : ok_(false) { ::new (&err_) k8saudit::error(u.value); }
   result(const result& o) : ok_(o.ok_) {
-    if (ok_) ::new (&val_) T(o.val_); else ::new (&err_) error(o.err_);
+    if (ok_) ::new (&val_) T(o.val_); else ::new (&err_) k8saudit::error(o.err_);
   }
   result(result&& o) noexcept(std::is_nothrow_move_constructible_v<T>) : ok_(o.ok_) {
-    if (ok_) ::new (&val_) T(std::move(o.val_)); else ::new (&err_) error(o.err_);
+    if (ok_) ::new (&val_) T(std::move(o.val_)); else ::new (&err_) k8saudit::error(o.err_);
   }
   result& operator=(result o) noexcept(std::is_nothrow_move_constructible_v<T>) {
     this->~result();

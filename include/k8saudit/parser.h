@@ -71,7 +71,7 @@ struct parser_options {
   std::size_t max_depth{256};  ///< deeper nesting is errc::depth_exceeded
 };
 
-namespace detail { class event_parser; }
+namespace detail { class parser_state; }
 
 /// Parses single native events (bare audit.k8s.io Event objects). For envelopes, batches and
 /// files use `reader`, which shares this parser's machinery.
@@ -97,7 +97,7 @@ class parser {
   static std::size_t padding() noexcept;
 
  private:
-  std::unique_ptr<detail::event_parser> impl_;
+  std::unique_ptr<detail::parser_state> impl_;
 };
 
 }  // namespace k8saudit

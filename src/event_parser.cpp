@@ -1,0 +1,1229 @@
+// SPDX-License-Identifier: Apache-2.0
+// One pass per JSON object with a switch on the key. Strings without escapes are viewed in
+// place; escaped strings and string-wrapped payloads (AKS properties.log, Log Analytics
+// dynamic columns) are unescaped once into the arena, padded, and parsed there.
+#include "event_parser.h"
+
+#include <simdjson.h>
+
+#include <cstring>
+#include <new>
+
+#include "k8saudit/time.h"
+
+namespace k8saudit::detail {
+namespace {
+
+namespace od = simdjson::ondemand;
+using simdjson::error_code;
+using simdjson::SUCCESS;
+
+// ---------------------------------------------------------------------------------------------
+// Keys. Native audit keys, envelope keys and Log Analytics columns share one switch, so a record
+// is read once whatever its format.
+enum class key : std::uint8_t {
+  unknown,
+  // audit.k8s.io Event
+  kind, api_version, level, audit_id, stage, request_uri, verb, user, impersonated_user,
+  authentication_metadata, source_ips, user_agent, object_ref, response_status, request_object,
+  response_object, request_received_timestamp, stage_timestamp, annotations, metadata, timestamp,
+  // containers
+  items, records,
+  // AKS diagnostic record
+  category, properties, operation_name, resource_id, time,
+  // Log Analytics AKSAudit / AKSAuditAdmin columns
+  la_audit_id, la_level, la_stage, la_request_uri, la_verb, la_user_agent, la_user, la_object_ref,
+  la_response_status, la_source_ips, la_annotations, la_request_object, la_response_object,
+  la_request_received_time, la_stage_received_time, la_pod_name, la_resource_id, la_time_generated,
+  la_type,
+  // AzureDiagnostics rows
+  ad_category, ad_log_s, ad_pod_s, ad_resource_id,
+  // GKE Cloud Logging entry
+  proto_payload,
+};
+
+key lookup_key(std::string_view k) noexcept {
+  // Length first, then a comparison or two: cheaper than hashing for ~60 short keys.
+  switch (k.size()) {
+    case 4:
+      if (k == "verb") return key::verb;
+      if (k == "user") return key::user;
+      if (k == "kind") return key::kind;
+      if (k == "time") return key::time;
+      if (k == "Verb") return key::la_verb;
+      if (k == "User") return key::la_user;
+      if (k == "Type") return key::la_type;
+      break;
+    case 5:
+      if (k == "stage") return key::stage;
+      if (k == "level") return key::level;
+      if (k == "items") return key::items;
+      if (k == "Stage") return key::la_stage;
+      if (k == "Level") return key::la_level;
+      if (k == "log_s") return key::ad_log_s;
+      if (k == "pod_s") return key::ad_pod_s;
+      break;
+    case 7:
+      if (k == "auditID") return key::audit_id;
+      if (k == "records") return key::records;
+      if (k == "AuditId") return key::la_audit_id;
+      if (k == "PodName") return key::la_pod_name;
+      break;
+    case 8:
+      if (k == "metadata") return key::metadata;
+      if (k == "category") return key::category;
+      if (k == "Category") return key::ad_category;
+      break;
+    case 9:
+      if (k == "sourceIPs") return key::source_ips;
+      if (k == "userAgent") return key::user_agent;
+      if (k == "objectRef") return key::object_ref;
+      if (k == "timestamp") return key::timestamp;
+      if (k == "UserAgent") return key::la_user_agent;
+      if (k == "ObjectRef") return key::la_object_ref;
+      if (k == "SourceIps") return key::la_source_ips;
+      break;
+    case 10:
+      if (k == "apiVersion") return key::api_version;
+      if (k == "requestURI") return key::request_uri;
+      if (k == "properties") return key::properties;
+      if (k == "resourceId") return key::resource_id;
+      if (k == "RequestUri") return key::la_request_uri;
+      if (k == "ResourceId") return key::ad_resource_id;
+      break;
+    case 11:
+      if (k == "annotations") return key::annotations;
+      if (k == "Annotations") return key::la_annotations;
+      if (k == "_ResourceId") return key::la_resource_id;
+      break;
+    case 12:
+      if (k == "protoPayload") return key::proto_payload;
+      break;
+    case 13:
+      if (k == "requestObject") return key::request_object;
+      if (k == "operationName") return key::operation_name;
+      if (k == "RequestObject") return key::la_request_object;
+      if (k == "TimeGenerated") return key::la_time_generated;
+      break;
+    case 14:
+      if (k == "responseStatus") return key::response_status;
+      if (k == "responseObject") return key::response_object;
+      if (k == "stageTimestamp") return key::stage_timestamp;
+      if (k == "ResponseStatus") return key::la_response_status;
+      if (k == "ResponseObject") return key::la_response_object;
+      break;
+    case 16:
+      if (k == "impersonatedUser") return key::impersonated_user;
+      break;
+    case 17:
+      if (k == "StageReceivedTime") return key::la_stage_received_time;
+      break;
+    case 19:
+      if (k == "RequestReceivedTime") return key::la_request_received_time;
+      break;
+    case 22:
+      if (k == "authenticationMetadata") return key::authentication_metadata;
+      break;
+    case 24:
+      if (k == "requestReceivedTimestamp") return key::request_received_timestamp;
+      break;
+    default: break;
+  }
+  return key::unknown;
+}
+
+errc translate(error_code e) noexcept {
+  switch (e) {
+    case simdjson::UTF8_ERROR: return errc::invalid_utf8;
+    case simdjson::STRING_ERROR: return errc::invalid_string;
+    case simdjson::INCORRECT_TYPE: return errc::wrong_type;
+    case simdjson::NUMBER_OUT_OF_RANGE: return errc::number_out_of_range;
+    case simdjson::DEPTH_ERROR: return errc::depth_exceeded;
+    case simdjson::CAPACITY: return errc::record_too_large;
+    case simdjson::MEMALLOC: return errc::out_of_memory;
+    case simdjson::TRAILING_CONTENT: return errc::trailing_content;
+    default: return errc::invalid_json;
+  }
+}
+
+// Errors that leave the surrounding document iterable: the item is bad, its siblings are not.
+bool item_local(error_code e) noexcept {
+  return e == simdjson::INCORRECT_TYPE || e == simdjson::NUMBER_OUT_OF_RANGE || e == simdjson::STRING_ERROR;
+}
+
+constexpr std::string_view too_big = "skipped-too-big-size-object";
+
+bool is_audit_category(std::string_view c) noexcept { return c == "kube-audit" || c == "kube-audit-admin"; }
+
+std::string_view trim_token(std::string_view tok) noexcept {
+  while (!tok.empty() && (tok.back() == ' ' || tok.back() == '\n' || tok.back() == '\r' || tok.back() == '\t')) {
+    tok.remove_suffix(1);
+  }
+  return tok;
+}
+
+bool is_null_token(std::string_view tok) noexcept { return trim_token(tok) == "null"; }
+
+// What one JSON object turned out to be, gathered during the single pass.
+struct object_scan {
+  event ev{};
+  // v1beta1 fallbacks and the timestamp texts, resolved at the end
+  std::string_view rr_text{}, st_text{}, ts_text{}, created_text{};
+  // envelopes
+  std::string_view category{}, operation_name{}, type{};
+  std::string_view log_raw{};      // properties.log / log_s: string token (quotes kept) or object text
+  bool log_is_string{false};
+  bool saw_event_key{false};
+  bool saw_la_column{false};
+  bool saw_properties{false};
+  bool saw_log_s{false};
+  bool saw_proto_payload{false};
+  bool is_container{false};
+  bool bad_container{false};  // a container the forced input format does not allow
+  std::uint64_t container_items{0};
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+struct event_parser::impl {
+  impl(event_parser& owner, const parser_options& opt, input_format fmt)
+      : self(owner), fields(opt.fields), format(fmt) {
+    // Allocation failures here surface again, as errors, at the first iterate().
+    [[maybe_unused]] error_code e1 = outer.allocate(std::size_t{1} << 16, opt.max_depth);
+    [[maybe_unused]] error_code e2 = inner.allocate(std::size_t{1} << 16, opt.max_depth);
+  }
+
+  event_parser& self;
+  field_mask fields;
+  input_format format;
+  od::parser outer;  // the framed record
+  od::parser inner;  // string-wrapped payloads, parsed while `outer` is mid-iteration
+  std::vector<std::string_view> list_scratch;
+  std::string key_scratch;
+  bool inner_busy{false};  // the inner parser is mid-document: string payloads cannot nest
+  std::vector<event> single_events;          // parse_native's outputs, kept between calls
+  std::vector<record_error> single_errors;
+
+  // Per top-level record
+  std::string_view field{};  // the field being read, for error reports (static strings)
+  const char* rec_begin{nullptr};
+  const char* rec_padded_end{nullptr};
+  record_place place{};
+  record_outputs* out{nullptr};
+  const char* line_ptr{nullptr};  // newline counting for items inside multi-line records
+  std::uint64_t line_at_ptr{0};
+  counters pending{};  // counted on commit, dropped on rollback
+  bool abandoned{false};  // the top-level object's iteration stopped at an item-local error
+
+  // ----- small readers -----------------------------------------------------------------------
+  char* arena_alloc(std::size_t n) noexcept { return self.arena_.allocate(n); }
+
+  error_code unescape_to_arena(od::raw_json_string rjs, std::size_t raw_len, std::string_view& out_sv) {
+    auto* dst = reinterpret_cast<std::uint8_t*>(arena_alloc(raw_len + simdjson::SIMDJSON_PADDING));
+    if (dst == nullptr) return simdjson::MEMALLOC;
+    std::uint8_t* cursor = dst;
+    return outer.unescape(rjs, cursor).get(out_sv);
+  }
+
+  // A string field: a view into the input when it has no escape, else into the arena.
+  // null leaves `out` empty. Any other type is INCORRECT_TYPE.
+  error_code read_string(od::value v, std::string_view& out_sv) {
+    std::string_view tok;
+    tok = v.raw_json_token();
+    if (tok.empty()) return simdjson::TAPE_ERROR;
+    if (tok[0] != '"') {
+      if (is_null_token(tok)) {
+        out_sv = {};
+        return SUCCESS;
+      }
+      return simdjson::INCORRECT_TYPE;
+    }
+    od::raw_json_string rjs;
+    if (auto e = v.get_raw_json_string().get(rjs); e) return e;
+    tok = trim_token(tok);
+    std::string_view content = tok.substr(1, tok.size() - 2);
+    if (std::memchr(content.data(), '\\', content.size()) == nullptr) {
+      out_sv = content;
+      return SUCCESS;
+    }
+    return unescape_to_arena(rjs, content.size(), out_sv);
+  }
+
+  // An object, array or string kept as text (strings keep their quotes). null -> empty.
+  error_code read_raw(od::value v, raw_json& out_raw) {
+    std::string_view tok;
+    tok = v.raw_json_token();
+    if (tok.empty()) return simdjson::TAPE_ERROR;
+    switch (tok[0]) {
+      case '{': {
+        od::object o;
+        if (auto e = v.get_object().get(o); e) return e;
+        return o.raw_json().get(out_raw.text);
+      }
+      case '[': {
+        od::array a;
+        if (auto e = v.get_array().get(a); e) return e;
+        return a.raw_json().get(out_raw.text);
+      }
+      case '"': {
+        od::raw_json_string rjs;
+        if (auto e = v.get_raw_json_string().get(rjs); e) return e;
+        out_raw.text = trim_token(tok);
+        return SUCCESS;
+      }
+      case 'n':
+        if (!is_null_token(tok)) return simdjson::N_ATOM_ERROR;
+        out_raw.text = {};
+        return SUCCESS;
+      default: return simdjson::INCORRECT_TYPE;
+    }
+  }
+
+  // An array of strings, stored in the arena as a span of views.
+  error_code read_string_list(od::value v, std::span<const std::string_view>& out_list) {
+    std::string_view tok;
+    tok = v.raw_json_token();
+    if (!tok.empty() && tok[0] == 'n' && is_null_token(tok)) {
+      out_list = {};
+      return SUCCESS;
+    }
+    od::array arr;
+    if (auto e = v.get_array().get(arr); e) return e;
+    list_scratch.clear();
+    for (auto el : arr) {
+      od::value item;
+      if (auto e = std::move(el).get(item); e) return e;
+      std::string_view s;
+      if (auto e = read_string(item, s); e) return e;
+      list_scratch.push_back(s);
+    }
+    if (list_scratch.empty()) {
+      out_list = {};
+      return SUCCESS;
+    }
+    auto* mem = self.arena_.allocate_array<std::string_view>(list_scratch.size());
+    if (mem == nullptr) return simdjson::MEMALLOC;
+    for (std::size_t i = 0; i < list_scratch.size(); ++i) ::new (mem + i) std::string_view(list_scratch[i]);
+    out_list = std::span<const std::string_view>(mem, list_scratch.size());
+    return SUCCESS;
+  }
+
+  error_code read_int32(od::value v, std::int32_t& out_i) {
+    std::int64_t n = 0;
+    if (auto e = v.get_int64().get(n); e) return e;
+    if (n < INT32_MIN || n > INT32_MAX) return simdjson::NUMBER_OUT_OF_RANGE;
+    out_i = static_cast<std::int32_t>(n);
+    return SUCCESS;
+  }
+
+  // The key of a field as text (keys with escapes are unescaped into key_scratch).
+  error_code read_key(od::field& f, std::string_view& k) {
+    od::raw_json_string rk = f.key();
+    const char* p = rk.raw();
+    // Stage 1 validated the string, so its closing quote exists: keys are short, scan for it.
+    const char* q = p;
+    bool escaped = false;
+    while (*q != '"') {
+      if (*q == '\\') {
+        escaped = true;
+        ++q;
+      }
+      ++q;
+    }
+    if (!escaped) {
+      k = std::string_view(p, static_cast<std::size_t>(q - p));
+      return SUCCESS;
+    }
+    // Rare: an escaped key, decoded by simdjson.
+    std::string_view tmp;
+    key_scratch.resize(static_cast<std::size_t>(q - p) + simdjson::SIMDJSON_PADDING);
+    auto* dst = reinterpret_cast<std::uint8_t*>(key_scratch.data());
+    if (auto e = outer.unescape(rk, dst).get(tmp); e) return e;
+    k = tmp;
+    return SUCCESS;
+  }
+
+  // ----- nested audit objects ----------------------------------------------------------------
+  error_code read_user(od::object obj, user_info& u) {
+    for (auto fr : obj) {
+      od::field f;
+      if (auto e = std::move(fr).get(f); e) return e;
+      std::string_view k;
+      if (auto e = read_key(f, k); e) return e;
+      od::value v = f.value();
+      error_code e = SUCCESS;
+      if (k == "username") {
+        e = read_string(v, u.username);
+      } else if (k == "groups") {
+        e = read_string_list(v, u.groups);
+      } else if (k == "uid") {
+        e = read_string(v, u.uid);
+      } else if (k == "extra") {
+        e = read_raw(v, u.extra);
+      }
+      if (e) return e;
+    }
+    return SUCCESS;
+  }
+
+  error_code read_object_ref(od::object obj, object_reference& o) {
+    for (auto fr : obj) {
+      od::field f;
+      if (auto e = std::move(fr).get(f); e) return e;
+      std::string_view k;
+      if (auto e = read_key(f, k); e) return e;
+      od::value v = f.value();
+      std::string_view* dst = nullptr;
+      switch (k.size()) {
+        case 3: if (k == "uid") dst = &o.uid; break;
+        case 4: if (k == "name") dst = &o.name; break;
+        case 8: if (k == "resource") dst = &o.resource; else if (k == "apiGroup") dst = &o.api_group; break;
+        case 9: if (k == "namespace") dst = &o.namespace_; break;
+        case 10: if (k == "apiVersion") dst = &o.api_version; break;
+        case 11: if (k == "subresource") dst = &o.subresource; break;
+        case 15: if (k == "resourceVersion") dst = &o.resource_version; break;
+        default: break;
+      }
+      if (dst != nullptr) {
+        if (auto e = read_string(v, *dst); e) return e;
+      }
+    }
+    return SUCCESS;
+  }
+
+  error_code read_status(od::object obj, response_status& r) {
+    for (auto fr : obj) {
+      od::field f;
+      if (auto e = std::move(fr).get(f); e) return e;
+      std::string_view k;
+      if (auto e = read_key(f, k); e) return e;
+      od::value v = f.value();
+      error_code e = SUCCESS;
+      if (k == "code") {
+        field = "responseStatus.code";
+        std::string_view tok;
+        tok = v.raw_json_token();
+        if (!is_null_token(tok)) e = read_int32(v, r.code);
+      } else if (k == "status") {
+        e = read_string(v, r.status);
+      } else if (k == "reason") {
+        e = read_string(v, r.reason);
+      } else if (k == "message") {
+        e = read_string(v, r.message);
+      } else if (k == "details") {
+        e = read_raw(v, r.details);
+      } else if (k == "metadata") {
+        e = read_raw(v, r.metadata);
+      }
+      if (e) return e;
+    }
+    return SUCCESS;
+  }
+
+  // Calls fn(object) on `v` when it is an object, or when it is a string holding a JSON object
+  // (Log Analytics exports may stringify dynamic columns). null does nothing.
+  template <class Fn>
+  error_code with_object(od::value v, bool allow_string, Fn&& fn) {
+    std::string_view tok;
+    tok = v.raw_json_token();
+    if (tok.empty()) return simdjson::TAPE_ERROR;
+    if (tok[0] == '{') {
+      od::object o;
+      if (auto e = v.get_object().get(o); e) return e;
+      return fn(o);
+    }
+    if (tok[0] == 'n' && is_null_token(tok)) return SUCCESS;
+    if (tok[0] != '"' || !allow_string) return simdjson::INCORRECT_TYPE;
+    std::string_view text;
+    if (auto e = read_string(v, text); e) return e;
+    return with_inner_object(text, false, std::forward<Fn>(fn));
+  }
+
+  // Parses `text` (a JSON object in memory we may not pad) with the inner parser. When
+  // `in_arena_padded` is false the text is first copied into a padded arena buffer.
+  template <class Fn>
+  error_code with_inner_object(std::string_view text, bool in_arena_padded, Fn&& fn) {
+    if (inner_busy) return simdjson::INCORRECT_TYPE;  // a wrapped payload inside a wrapped payload
+    const char* p = text.data();
+    if (!in_arena_padded) {
+      char* copy = arena_alloc(text.size() + simdjson::SIMDJSON_PADDING);
+      if (copy == nullptr) return simdjson::MEMALLOC;
+      std::memcpy(copy, text.data(), text.size());
+      p = copy;
+    }
+    od::document doc;
+    if (auto e = inner.iterate(p, text.size(), text.size() + simdjson::SIMDJSON_PADDING).get(doc); e) return e;
+    od::object o;
+    if (auto e = doc.get_object().get(o); e) return e;
+    inner_busy = true;
+    error_code e = fn(o);
+    inner_busy = false;
+    if (e) return e;
+    const char* rest = nullptr;
+    if (!doc.current_location().get(rest)) return simdjson::TRAILING_CONTENT;
+    return SUCCESS;
+  }
+
+  // A raw dynamic column: an object/array as text, or a string that holds one (unescaped).
+  error_code read_raw_dynamic(od::value v, raw_json& out_raw) {
+    if (auto e = read_raw(v, out_raw); e) return e;
+    std::string_view t = out_raw.text;
+    if (t.size() >= 2 && t.front() == '"' && t.substr(1, t.size() - 2) != too_big) {
+      std::string_view inner_text;
+      if (auto e = unescape_token(t, inner_text); e) return e;
+      std::size_t i = inner_text.find_first_not_of(" \t\r\n");
+      if (i != std::string_view::npos && (inner_text[i] == '{' || inner_text[i] == '[')) out_raw.text = inner_text;
+    }
+    return SUCCESS;
+  }
+
+  // Decodes a string token (quotes included, from the record) into the arena, padded.
+  error_code unescape_token(std::string_view tok, std::string_view& out_sv) {
+    od::raw_json_string rjs(reinterpret_cast<const std::uint8_t*>(tok.data() + 1));
+    return unescape_to_arena(rjs, tok.size(), out_sv);
+  }
+
+  // ----- the one switch ----------------------------------------------------------------------
+  error_code scan_object(od::object obj, object_scan& s, int depth, record_format item_format) {
+    event& ev = s.ev;
+    for (auto fr : obj) {
+      od::field f;
+      if (auto e = std::move(fr).get(f); e) return e;
+      std::string_view k;
+      if (auto e = read_key(f, k); e) return e;
+      od::value v = f.value();
+      error_code e = SUCCESS;
+      const key id = lookup_key(k);
+      switch (id) {
+        case key::unknown: break;
+        case key::kind:
+          field = "kind";
+          e = read_string(v, ev.kind);
+          if (!e && ev.kind == "Event") s.saw_event_key = true;
+          break;
+        case key::api_version:
+          if (fields.has(field::api_version)) { field = "apiVersion"; e = read_string(v, ev.api_version); }
+          break;
+        case key::level:
+        case key::la_level:
+          s.saw_event_key |= id == key::level;
+          s.saw_la_column |= id == key::la_level;
+          if (fields.has(field::level)) {
+            field = "level";
+            e = read_string(v, ev.level_text);
+            ev.level = parse_level(ev.level_text);
+          }
+          break;
+        case key::audit_id:
+        case key::la_audit_id:
+          s.saw_event_key |= id == key::audit_id;
+          s.saw_la_column |= id == key::la_audit_id;
+          if (fields.has(field::audit_id)) { field = "auditID"; e = read_string(v, ev.audit_id); }
+          break;
+        case key::stage:
+        case key::la_stage:
+          s.saw_event_key |= id == key::stage;
+          s.saw_la_column |= id == key::la_stage;
+          if (fields.has(field::stage)) {
+            field = "stage";
+            e = read_string(v, ev.stage_text);
+            ev.stage = parse_stage(ev.stage_text);
+          }
+          break;
+        case key::request_uri:
+        case key::la_request_uri:
+          s.saw_event_key |= id == key::request_uri;
+          s.saw_la_column |= id == key::la_request_uri;
+          if (fields.has(field::request_uri)) { field = "requestURI"; e = read_string(v, ev.request_uri); }
+          break;
+        case key::verb:
+        case key::la_verb:
+          s.saw_event_key |= id == key::verb;
+          s.saw_la_column |= id == key::la_verb;
+          if (fields.has(field::verb)) { field = "verb"; e = read_string(v, ev.verb); }
+          break;
+        case key::user:
+        case key::la_user:
+          s.saw_la_column |= id == key::la_user;
+          if (fields.has(field::user)) {
+            field = "user";
+            e = with_object(v, id == key::la_user, [&](od::object o) { return read_user(o, ev.user); });
+          }
+          break;
+        case key::impersonated_user:
+          if (fields.has(field::impersonated_user)) {
+            field = "impersonatedUser";
+            e = with_object(v, false, [&](od::object o) {
+              ev.has_impersonated_user = true;
+              return read_user(o, ev.impersonated_user);
+            });
+          }
+          break;
+        case key::authentication_metadata:
+          if (fields.has(field::authentication_metadata)) {
+            field = "authenticationMetadata";
+            e = read_raw(v, ev.authentication_metadata);
+          }
+          break;
+        case key::source_ips:
+        case key::la_source_ips:
+          s.saw_la_column |= id == key::la_source_ips;
+          if (fields.has(field::source_ips)) {
+            field = "sourceIPs";
+            if (id == key::la_source_ips) {
+              e = read_string_list_dynamic(v, ev.source_ips);
+            } else {
+              e = read_string_list(v, ev.source_ips);
+            }
+          }
+          break;
+        case key::user_agent:
+        case key::la_user_agent:
+          s.saw_la_column |= id == key::la_user_agent;
+          if (fields.has(field::user_agent)) { field = "userAgent"; e = read_string(v, ev.user_agent); }
+          break;
+        case key::object_ref:
+        case key::la_object_ref:
+          s.saw_la_column |= id == key::la_object_ref;
+          if (fields.has(field::object_ref)) {
+            field = "objectRef";
+            e = with_object(v, id == key::la_object_ref, [&](od::object o) { return read_object_ref(o, ev.object_ref); });
+          }
+          break;
+        case key::response_status:
+        case key::la_response_status:
+          s.saw_la_column |= id == key::la_response_status;
+          if (fields.has(field::response_status)) {
+            field = "responseStatus";
+            e = with_object(v, id == key::la_response_status,
+                            [&](od::object o) { return read_status(o, ev.response_status); });
+          }
+          break;
+        case key::request_object:
+        case key::la_request_object:
+          s.saw_la_column |= id == key::la_request_object;
+          if (fields.has(field::request_object)) {
+            field = "requestObject";
+            e = id == key::la_request_object ? read_raw_dynamic(v, ev.request_object) : read_raw(v, ev.request_object);
+          }
+          break;
+        case key::response_object:
+        case key::la_response_object:
+          s.saw_la_column |= id == key::la_response_object;
+          if (fields.has(field::response_object)) {
+            field = "responseObject";
+            e = id == key::la_response_object ? read_raw_dynamic(v, ev.response_object) : read_raw(v, ev.response_object);
+          }
+          break;
+        case key::annotations:
+        case key::la_annotations:
+          s.saw_la_column |= id == key::la_annotations;
+          if (fields.has(field::annotations)) {
+            field = "annotations";
+            e = id == key::la_annotations ? read_raw_dynamic(v, ev.annotations) : read_raw(v, ev.annotations);
+          }
+          break;
+        case key::request_received_timestamp:
+        case key::la_request_received_time:
+          s.saw_la_column |= id == key::la_request_received_time;
+          if (fields.has(field::request_received_timestamp)) { field = "requestReceivedTimestamp"; e = read_string(v, s.rr_text); }
+          break;
+        case key::stage_timestamp:
+        case key::la_stage_received_time:
+          s.saw_la_column |= id == key::la_stage_received_time;
+          if (fields.has(field::stage_timestamp)) { field = "stageTimestamp"; e = read_string(v, s.st_text); }
+          break;
+        case key::timestamp:
+          if (fields.has(field::stage_timestamp) || fields.has(field::request_received_timestamp)) {
+            field = "timestamp";
+            e = read_string(v, s.ts_text);
+          }
+          break;
+        case key::metadata:
+          // v1beta1 ObjectMeta (creationTimestamp); in an EventList it is ListMeta: harmless.
+          if (fields.has(field::stage_timestamp)) {
+            field = "metadata";
+            e = with_object(v, false, [&](od::object o) -> error_code {
+              for (auto fr2 : o) {
+                od::field f2;
+                if (auto e2 = std::move(fr2).get(f2); e2) return e2;
+                std::string_view k2;
+                if (auto e2 = read_key(f2, k2); e2) return e2;
+                if (k2 == "creationTimestamp") {
+                  field = "metadata.creationTimestamp";
+                  if (auto e2 = read_string(f2.value(), s.created_text); e2) return e2;
+                }
+              }
+              return SUCCESS;
+            });
+          }
+          break;
+        case key::items:
+        case key::records:
+          if (depth >= 2) break;  // containers nest at most inside a top-level array
+          if (!format_allows_container(id)) {
+            s.bad_container = true;
+            break;
+          }
+          field = id == key::items ? "items" : "records";
+          s.is_container = true;
+          e = scan_container(v, depth + 1, id == key::items ? record_format::eventlist_item
+                                                             : record_format::aks_eventhub_record, s);
+          break;
+        case key::category:
+        case key::ad_category:
+          s.saw_la_column |= id == key::ad_category;
+          field = "category";
+          e = read_string(v, s.category);
+          break;
+        case key::operation_name:
+          field = "operationName";
+          e = read_string(v, s.operation_name);
+          break;
+        case key::resource_id:
+        case key::la_resource_id:
+        case key::ad_resource_id:
+          field = "resourceId";
+          e = read_string(v, ev.origin.resource_id);
+          break;
+        case key::time:
+        case key::la_time_generated:
+          field = "time";
+          e = read_string(v, ev.origin.time);
+          break;
+        case key::la_pod_name:
+        case key::ad_pod_s:
+          field = "pod";
+          e = read_string(v, ev.origin.pod);
+          break;
+        case key::la_type:
+          field = "Type";
+          e = read_string(v, s.type);
+          break;
+        case key::properties:
+          field = "properties";
+          s.saw_properties = true;
+          e = with_object(v, false, [&](od::object o) { return read_properties(o, s); });
+          break;
+        case key::ad_log_s:
+          field = "log_s";
+          s.saw_log_s = true;
+          e = read_log(v, s);
+          break;
+        case key::proto_payload:
+          s.saw_proto_payload = true;
+          break;
+      }
+      if (e) return e;
+    }
+    (void)item_format;
+    return SUCCESS;
+  }
+
+  error_code read_string_list_dynamic(od::value v, std::span<const std::string_view>& out_list) {
+    std::string_view tok;
+    tok = v.raw_json_token();
+    if (tok.empty() || tok[0] != '"') return read_string_list(v, out_list);
+    if (inner_busy) return simdjson::INCORRECT_TYPE;
+    std::string_view text;
+    if (auto e = read_string(v, text); e) return e;
+    char* copy = arena_alloc(text.size() + simdjson::SIMDJSON_PADDING);
+    if (copy == nullptr) return simdjson::MEMALLOC;
+    std::memcpy(copy, text.data(), text.size());
+    od::document doc;
+    if (auto e = inner.iterate(copy, text.size(), text.size() + simdjson::SIMDJSON_PADDING).get(doc); e) return e;
+    od::array arr;
+    if (auto e = doc.get_array().get(arr); e) return e;
+    list_scratch.clear();
+    for (auto el : arr) {
+      std::string_view s;
+      od::value item;
+      if (auto e = std::move(el).get(item); e) return e;
+      if (auto e = read_string(item, s); e) return e;
+      list_scratch.push_back(s);
+    }
+    auto* mem = self.arena_.allocate_array<std::string_view>(list_scratch.size() + 1);
+    if (mem == nullptr) return simdjson::MEMALLOC;
+    for (std::size_t i = 0; i < list_scratch.size(); ++i) ::new (mem + i) std::string_view(list_scratch[i]);
+    out_list = std::span<const std::string_view>(mem, list_scratch.size());
+    return SUCCESS;
+  }
+
+  error_code read_log(od::value v, object_scan& s) {
+    std::string_view tok;
+    tok = v.raw_json_token();
+    if (tok.empty()) return simdjson::TAPE_ERROR;
+    if (tok[0] == '"') {
+      od::raw_json_string rjs;
+      if (auto e = v.get_raw_json_string().get(rjs); e) return e;
+      s.log_raw = trim_token(tok);
+      s.log_is_string = true;
+      return SUCCESS;
+    }
+    raw_json r;
+    if (auto e = read_raw(v, r); e) return e;
+    s.log_raw = r.text;
+    s.log_is_string = false;
+    return SUCCESS;
+  }
+
+  error_code read_properties(od::object o, object_scan& s) {
+    for (auto fr : o) {
+      od::field f;
+      if (auto e = std::move(fr).get(f); e) return e;
+      std::string_view k;
+      if (auto e = read_key(f, k); e) return e;
+      od::value v = f.value();
+      error_code e = SUCCESS;
+      if (k == "log") {
+        field = "properties.log";
+        e = read_log(v, s);
+      } else if (k == "pod") {
+        field = "properties.pod";
+        e = read_string(v, s.ev.origin.pod);
+      }
+      if (e) return e;
+    }
+    return SUCCESS;
+  }
+
+  // ----- containers and outcomes -------------------------------------------------------------
+  std::uint64_t line_of(const char* p) noexcept {
+    if (p < line_ptr) return place.line;  // never happens for forward iteration
+    std::size_t n = static_cast<std::size_t>(p - line_ptr);
+    const char* q = line_ptr;
+    while (n > 0) {
+      const void* nl = std::memchr(q, '\n', n);
+      if (nl == nullptr) break;
+      ++line_at_ptr;
+      std::size_t step = static_cast<std::size_t>(static_cast<const char*>(nl) - q) + 1;
+      q += step;
+      n -= step;
+    }
+    line_ptr = p;
+    return line_at_ptr;
+  }
+
+  record_place place_of(const char* p) noexcept {
+    return record_place{place.file, place.offset + static_cast<std::uint64_t>(p - rec_begin), line_of(p)};
+  }
+
+  void emit_error(errc code, std::string_view fld, std::string_view detail, const record_place& at) {
+    ++pending.records;
+    ++pending.errors;
+    ++pending.errors_by_code[static_cast<std::size_t>(code)];
+    out->errors->push_back(record_error{at.file, error{code, at.line, at.offset, fld, detail}});
+  }
+
+  void emit_skip(skip_reason r) {
+    ++pending.records;
+    ++pending.skipped;
+    ++pending.skipped_by_reason[static_cast<std::size_t>(r)];
+  }
+
+  void emit_event(event& ev) {
+    ++pending.records;
+    ++pending.events;
+    out->events->push_back(ev);
+  }
+
+  bool format_allows_leaf(record_format f) const noexcept {
+    switch (format) {
+      case input_format::auto_detect: return true;
+      case input_format::jsonl:
+      case input_format::eventlist:
+      case input_format::array:
+        return f == record_format::native || f == record_format::eventlist_item || f == record_format::array_item;
+      case input_format::aks: return f == record_format::aks_record || f == record_format::aks_eventhub_record;
+      case input_format::loganalytics:
+        return f == record_format::loganalytics_row || f == record_format::azure_diagnostics_row;
+    }
+    return true;
+  }
+
+  bool format_allows_container(key id) const noexcept {
+    switch (format) {
+      case input_format::auto_detect: return true;
+      case input_format::eventlist: return id == key::items;
+      case input_format::aks: return id == key::records;
+      default: return false;
+    }
+  }
+
+  bool format_allows_array() const noexcept {
+    return format == input_format::auto_detect || format == input_format::array || format == input_format::aks ||
+           format == input_format::loganalytics;
+  }
+
+  error_code scan_container(od::value v, int depth, record_format item_format, object_scan& parent) {
+    od::array arr;
+    if (auto e = v.get_array().get(arr); e) return e;
+    for (auto el : arr) {
+      od::value item;
+      if (auto e = std::move(el).get(item); e) return e;
+      ++parent.container_items;
+      if (auto e = scan_item(item, depth, item_format); e) return e;
+    }
+    return SUCCESS;
+  }
+
+  // One item of a container (or a top-level record when depth == 0): an outcome is emitted
+  // unless the error is structural (then the caller rolls the whole record back).
+  error_code scan_item(od::value item, int depth, record_format item_format) {
+    std::string_view tok;
+    tok = item.raw_json_token();
+    record_place at = place_of(tok.data());
+    if (tok.empty() || tok[0] != '{') {
+      if (auto e = validate_value(item, 0); e) return e;
+      emit_skip(skip_reason::not_an_event);
+      return SUCCESS;
+    }
+    od::object obj;
+    if (auto e = item.get_object().get(obj); e) return e;
+    const std::size_t before = out->events->size();
+    if (auto e = scan_and_emit(obj, depth, item_format, at); e) return e;
+    if (out->events->size() > before) {
+      // The object is consumed: the iterator stands on the next token, which ends the item.
+      const char* end = nullptr;
+      if (!item.current_location().get(end) && end > tok.data()) {
+        out->events->back().origin.record = trim_token(std::string_view(tok.data(), static_cast<std::size_t>(end - tok.data())));
+      }
+      if (out->events->back().origin.record.empty()) out->events->back().origin.record = trim_token(tok);
+    }
+    return SUCCESS;
+  }
+
+  error_code scan_and_emit(od::object obj, int depth, record_format item_format, const record_place& at) {
+    object_scan s;
+    field = {};
+    error_code e = scan_object(obj, s, depth, item_format);
+    if (e) {
+      if (!item_local(e)) return e;
+      emit_error(translate(e), field, simdjson::error_message(e), at);
+      // A top-level object left mid-way: the document cannot be checked for trailing content.
+      if (depth == 0) abandoned = true;
+      return SUCCESS;
+    }
+    finish_object(s, item_format, at);
+    return SUCCESS;
+  }
+
+  // Decides what a scanned object was and emits its outcome.
+  void finish_object(object_scan& s, record_format item_format, const record_place& at) {
+    event& ev = s.ev;
+    if (s.bad_container) return emit_error(errc::format_mismatch, {}, "a container the input format does not allow", at);
+    if (s.is_container) {
+      if (s.container_items == 0) emit_skip(skip_reason::empty_container);
+      return;
+    }
+    if (s.saw_proto_payload) return emit_skip(skip_reason::gcp_log_entry);
+
+    ev.origin.file = at.file;
+    ev.origin.line = at.line;
+    ev.origin.offset = at.offset;
+
+    if (s.saw_properties || s.saw_log_s) {
+      record_format f = s.saw_log_s ? record_format::azure_diagnostics_row
+                        : item_format == record_format::aks_eventhub_record ? record_format::aks_eventhub_record
+                                                                            : record_format::aks_record;
+      if (!format_allows_leaf(f)) return emit_error(errc::format_mismatch, {}, "an AKS / Azure record", at);
+      if (!s.category.empty() && !is_audit_category(s.category)) return emit_skip(skip_reason::not_audit_category);
+      if (s.log_raw.empty()) {
+        if (s.category.empty()) return emit_skip(skip_reason::not_an_event);
+        return emit_error(errc::bad_envelope, s.saw_log_s ? "log_s" : "properties.log", "no audit event in the record", at);
+      }
+      ev.origin.category = s.category;
+      ev.origin.format = f;
+      return emit_wrapped(s, at);
+    }
+
+    if (s.saw_la_column) {
+      if (!format_allows_leaf(record_format::loganalytics_row)) {
+        return emit_error(errc::format_mismatch, {}, "a Log Analytics row", at);
+      }
+      ev.origin.format = record_format::loganalytics_row;
+      ev.origin.category = s.category;
+      if (ev.origin.category.empty()) {
+        if (s.type == "AKSAudit") ev.origin.category = "kube-audit";
+        if (s.type == "AKSAuditAdmin") ev.origin.category = "kube-audit-admin";
+      }
+      if (!s.category.empty() && !is_audit_category(s.category)) return emit_skip(skip_reason::not_audit_category);
+    } else if (s.saw_event_key || !ev.verb.empty() || !ev.request_uri.empty()) {
+      record_format f = item_format == record_format::unknown ? record_format::native : item_format;
+      if (f == record_format::aks_eventhub_record) f = record_format::native;
+      if (!format_allows_leaf(f)) return emit_error(errc::format_mismatch, {}, "a native audit event", at);
+      ev.origin.format = f;
+    } else {
+      return emit_skip(skip_reason::not_an_event);
+    }
+    std::string_view bad_field;
+    if (!resolve_timestamps(s, bad_field)) return emit_error(errc::bad_timestamp, bad_field, "not an RFC 3339 time", at);
+    emit_event(ev);
+  }
+
+  bool resolve_timestamps(object_scan& s, std::string_view& bad) {
+    event& ev = s.ev;
+    auto parse = [&](std::string_view text, std::string_view name, timestamp& t) {
+      auto r = parse_timestamp(text);
+      if (!r) {
+        bad = name;
+        return false;
+      }
+      t = *r;
+      return true;
+    };
+    std::string_view rr = s.rr_text, rr_name = "requestReceivedTimestamp";
+    if (rr.empty()) { rr = s.ts_text; rr_name = "timestamp"; }
+    std::string_view st = s.st_text, st_name = "stageTimestamp";
+    if (st.empty()) { st = s.created_text; st_name = "metadata.creationTimestamp"; }
+    if (st.empty()) { st = s.ts_text; st_name = "timestamp"; }
+    if (!rr.empty() && fields.has(field::request_received_timestamp)) {
+      if (!parse(rr, rr_name, ev.request_received_timestamp)) return false;
+      ev.request_received_timestamp_text = rr;
+    }
+    if (!st.empty() && fields.has(field::stage_timestamp)) {
+      if (!parse(st, st_name, ev.stage_timestamp)) return false;
+      ev.stage_timestamp_text = st;
+    }
+    return true;
+  }
+
+  // properties.log / log_s: the event as an escaped string (unescaped once into a padded arena
+  // buffer and parsed there) or as an object (parsed in place).
+  void emit_wrapped(object_scan& s, const record_place& at) {
+    std::string_view log_field = s.saw_log_s ? "log_s" : "properties.log";
+    std::string_view text;
+    bool padded = true;
+    if (s.log_is_string) {
+      if (auto e = unescape_token(s.log_raw, text); e) return emit_error(translate(e), log_field, simdjson::error_message(e), at);
+    } else {
+      text = s.log_raw;  // inside the record: readable up to rec_padded_end
+      padded = rec_padded_end - (text.data() + text.size()) >= static_cast<std::ptrdiff_t>(simdjson::SIMDJSON_PADDING);
+    }
+    std::size_t first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos || text[first] != '{') {
+      return emit_error(errc::bad_envelope, log_field, "the payload is not a JSON object", at);
+    }
+    object_scan inner_scan;
+    inner_scan.ev.origin = s.ev.origin;
+    std::string_view saved_field = field;
+    field = {};
+    error_code e = with_inner_object(text, padded, [&](od::object o) { return scan_object(o, inner_scan, 2, record_format::native); });
+    if (e) {
+      std::string_view f = field.empty() ? log_field : field;
+      field = saved_field;
+      return emit_error(translate(e), f, simdjson::error_message(e), at);
+    }
+    field = saved_field;
+    event& ev = inner_scan.ev;
+    if (!(inner_scan.saw_event_key || !ev.verb.empty() || !ev.request_uri.empty())) {
+      return emit_error(errc::bad_envelope, log_field, "the payload is not an audit event", at);
+    }
+    std::string_view bad_field;
+    if (!resolve_timestamps(inner_scan, bad_field)) return emit_error(errc::bad_timestamp, bad_field, "not an RFC 3339 time", at);
+    emit_event(ev);
+  }
+
+  // Walks a value that is not an event (array elements, scalars) so that invalid JSON in it is
+  // still reported. Bounded depth: deeper content is only skipped.
+  error_code validate_value(od::value v, int depth) {
+    od::json_type t;
+    if (auto e = v.type().get(t); e) return e;
+    switch (t) {
+      case od::json_type::object: {
+        od::object o;
+        if (auto e = v.get_object().get(o); e) return e;
+        for (auto fr : o) {
+          od::field f;
+          if (auto e = std::move(fr).get(f); e) return e;
+          if (depth < 64) {
+            if (auto e = validate_value(f.value(), depth + 1); e) return e;
+          }
+        }
+        return SUCCESS;
+      }
+      case od::json_type::array: {
+        od::array a;
+        if (auto e = v.get_array().get(a); e) return e;
+        for (auto el : a) {
+          od::value x;
+          if (auto e = std::move(el).get(x); e) return e;
+          if (depth < 64) {
+            if (auto e = validate_value(x, depth + 1); e) return e;
+          }
+        }
+        return SUCCESS;
+      }
+      case od::json_type::string: {
+        std::string_view sv;
+        return v.get_string().get(sv);
+      }
+      case od::json_type::number: {
+        double d;
+        error_code e = v.get_double().get(d);
+        // Big integers are valid JSON even when they do not fit a double.
+        return e == simdjson::NUMBER_OUT_OF_RANGE ? SUCCESS : e;
+      }
+      case od::json_type::boolean: {
+        bool b;
+        return v.get_bool().get(b);
+      }
+      case od::json_type::null: {
+        bool n = false;
+        if (auto e = v.is_null().get(n); e) return e;
+        return n ? SUCCESS : simdjson::N_ATOM_ERROR;
+      }
+    }
+    return SUCCESS;
+  }
+
+  // ----- top level ---------------------------------------------------------------------------
+  std::string_view last_detail{};
+
+  errc parse_record(const char* data, std::size_t len, const record_place& at, record_outputs& o, bool report) {
+    out = &o;
+    rec_begin = data;
+    rec_padded_end = data + len + simdjson::SIMDJSON_PADDING;
+    place = at;
+    line_ptr = data;
+    line_at_ptr = at.line;
+    pending = counters{};
+    const std::size_t events_before = o.events->size();
+    const std::size_t errors_before = o.errors->size();
+
+    error_code e = parse_document(data, len);
+    if (e) {
+      // The record as a whole is not valid JSON: roll back any items and report one error.
+      o.events->resize(events_before);
+      o.errors->resize(errors_before);
+      pending = counters{};
+      last_detail = simdjson::error_message(e);
+      if (!report) return translate(e);
+      emit_error(translate(e), field, last_detail, at);
+    }
+    *o.stats += pending;
+    return errc::ok;
+  }
+
+  error_code parse_document(const char* data, std::size_t len) {
+    od::document doc;
+    field = {};
+    abandoned = false;
+    if (auto e = outer.iterate(data, len, len + simdjson::SIMDJSON_PADDING).get(doc); e) return e;
+    od::json_type t;
+    if (auto e = doc.type().get(t); e) return e;
+    if (t == od::json_type::object) {
+      od::object obj;
+      if (auto e = doc.get_object().get(obj); e) return e;
+      const std::size_t before = out->events->size();
+      if (auto e = scan_and_emit(obj, 0, record_format::unknown, place); e) return e;
+      // A leaf record (not a container, whose items carry their own text).
+      if (out->events->size() == before + 1 && out->events->back().origin.record.empty()) {
+        out->events->back().origin.record = trim_token(std::string_view(data, len));
+      }
+    } else if (t == od::json_type::array && !format_allows_array()) {
+      if (auto e = validate_document_array(doc); e) return e;
+      emit_error(errc::format_mismatch, {}, "a JSON array, which the input format does not allow", place);
+    } else if (t == od::json_type::array) {
+      od::array arr;
+      if (auto e = doc.get_array().get(arr); e) return e;
+      std::uint64_t n = 0;
+      for (auto el : arr) {
+        od::value item;
+        if (auto e = std::move(el).get(item); e) return e;
+        ++n;
+        if (auto e = scan_item(item, 1, record_format::array_item); e) return e;
+      }
+      if (n == 0) emit_skip(skip_reason::empty_container);
+    } else {
+      // A scalar document: valid JSON, not an event.
+      if (auto e = validate_scalar_document(doc, t); e) return e;
+      emit_skip(skip_reason::not_an_event);
+    }
+    const char* rest = nullptr;
+    if (!abandoned && !doc.current_location().get(rest)) {
+      field = {};
+      return simdjson::TRAILING_CONTENT;
+    }
+    return SUCCESS;
+  }
+
+  error_code validate_document_array(od::document& doc) {
+    od::array arr;
+    if (auto e = doc.get_array().get(arr); e) return e;
+    for (auto el : arr) {
+      od::value item;
+      if (auto e = std::move(el).get(item); e) return e;
+      if (auto e = validate_value(item, 1); e) return e;
+    }
+    return SUCCESS;
+  }
+
+  error_code validate_scalar_document(od::document& doc, od::json_type t) {
+    switch (t) {
+      case od::json_type::string: {
+        std::string_view sv;
+        return doc.get_string().get(sv);
+      }
+      case od::json_type::number: {
+        double d;
+        error_code e = doc.get_double().get(d);
+        return e == simdjson::NUMBER_OUT_OF_RANGE ? SUCCESS : e;
+      }
+      case od::json_type::boolean: {
+        bool b;
+        return doc.get_bool().get(b);
+      }
+      case od::json_type::null: {
+        bool n = false;
+        if (auto e = doc.is_null().get(n); e) return e;
+        return n ? SUCCESS : simdjson::N_ATOM_ERROR;
+      }
+      default: return SUCCESS;
+    }
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+event_parser::event_parser(const parser_options& options, input_format format)
+    : impl_(new impl(*this, options, format)) {}
+
+event_parser::~event_parser() { delete impl_; }
+
+std::size_t event_parser::padding() noexcept { return simdjson::SIMDJSON_PADDING; }
+
+std::string_view event_parser::kernel() noexcept { return SIMDJSON_STRINGIFY(SIMDJSON_BUILTIN_IMPLEMENTATION); }
+
+void event_parser::parse_record(const char* data, std::size_t len, const record_place& place, record_outputs& out) {
+  (void)impl_->parse_record(data, len, place, out, true);
+}
+
+errc event_parser::try_record(const char* data, std::size_t len, const record_place& place, record_outputs& out) {
+  return impl_->parse_record(data, len, place, out, false);
+}
+
+std::string_view event_parser::last_detail() const noexcept { return impl_->last_detail; }
+
+result<event> event_parser::parse_native(const char* data, std::size_t len, std::size_t capacity) {
+  if (capacity < len + simdjson::SIMDJSON_PADDING) {
+    return unexpected(errc::invalid_json, {}, "insufficient padding");
+  }
+  arena_.reset();
+  auto& events = impl_->single_events;
+  auto& errors = impl_->single_errors;
+  events.clear();
+  errors.clear();
+  counters stats;
+  record_outputs out{&events, &errors, &stats};
+  // A single native event: same machinery, forced to the native shape.
+  input_format saved = impl_->format;
+  impl_->format = input_format::jsonl;
+  (void)impl_->parse_record(data, len, record_place{{}, 0, 0}, out, true);
+  impl_->format = saved;
+  if (!errors.empty()) return unexpected(errors.front().error);
+  if (events.size() != 1) return unexpected(errc::format_mismatch, {}, "not an audit event");
+  return events.front();
+}
+
+}  // namespace k8saudit::detail

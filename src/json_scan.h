@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: Apache-2.0
+// A tiny scanner for JSON text that simdjson has already checked (raw sub-objects kept by the
+// parser): find a member of an object, skip a value, unescape a string. Used for on-demand
+// lookups (annotations) where spinning up a parser and a padded copy would cost more than the
+// scan. Malformed text yields `false`/npos, never undefined behaviour.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace k8saudit::detail {
+
+/// Index one past the end of the JSON value starting at text[pos] (after whitespace), or npos.
+std::size_t skip_value(std::string_view text, std::size_t pos) noexcept;
+
+/// Index one past the closing quote of the string whose opening quote is at text[pos], or npos.
+std::size_t skip_string(std::string_view text, std::size_t pos) noexcept;
+
+/// Decodes the content of a JSON string (without quotes) into `out` (replacing its content).
+/// Returns false on a malformed escape or an unpaired surrogate.
+bool unescape(std::string_view content, std::string& out);
+
+/// In the object `text`, the raw value text of member `key` (keys compared after unescaping),
+/// or an empty view when absent or when `text` is not an object.
+std::string_view find_member(std::string_view text, std::string_view key, std::string& scratch);
+
+}  // namespace k8saudit::detail

@@ -174,6 +174,26 @@ void append_klog_time(std::string& out, std::int64_t us) {
   append_padded(out, static_cast<std::uint64_t>(t.micros), 6);
 }
 
+// klog trace start: "07-Oct-2025 16:19:19.100"
+void append_klog_trace_start(std::string& out, std::int64_t us) {
+  static constexpr std::string_view months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const split_time t = split_micros(us);
+  append_padded(out, t.date.day, 2);
+  out += '-';
+  out += months[t.date.month - 1];
+  out += '-';
+  append_padded(out, static_cast<std::uint64_t>(t.date.year), 4);
+  out += ' ';
+  append_padded(out, t.hour, 2);
+  out += ':';
+  append_padded(out, t.minute, 2);
+  out += ':';
+  append_padded(out, t.second, 2);
+  out += '.';
+  append_padded(out, static_cast<std::uint64_t>(t.micros / 1000), 3);
+}
+
 // ---------------------------------------------------------------------------------------------
 // A minimal compact JSON writer (Go escaping), so objects are built without comma bookkeeping.
 // ---------------------------------------------------------------------------------------------
@@ -319,7 +339,7 @@ struct actor {
   std::string user_json;   // the rendered `user` object
   std::string user_agent;  // default user agent
   std::string source_ip;
-  std::string rbac_reason;  // authorization.k8s.io/reason when allowed
+  std::string rbac_reason;   // authorization.k8s.io/reason when allowed
   std::string sa_namespace;  // service accounts only
 };
 
@@ -333,8 +353,8 @@ struct node_info {
 
 struct pod_info {
   std::string ns;
-  std::string app;        // deployment / app label
-  std::string rs_hash;    // pod-template-hash
+  std::string app;      // deployment / app label
+  std::string rs_hash;  // pod-template-hash
   std::string name;
   std::string uid;
   std::string rs_uid;
@@ -389,9 +409,12 @@ enum class stage_kind { received, started, complete };
 
 std::string_view stage_name(stage_kind s) {
   switch (s) {
-    case stage_kind::received: return "RequestReceived";
-    case stage_kind::started: return "ResponseStarted";
-    case stage_kind::complete: return "ResponseComplete";
+    case stage_kind::received:
+      return "RequestReceived";
+    case stage_kind::started:
+      return "ResponseStarted";
+    case stage_kind::complete:
+      return "ResponseComplete";
   }
   return "ResponseComplete";
 }
@@ -432,9 +455,8 @@ std::string details_json(std::string_view name, std::string_view group, std::str
 }
 
 // The object metadata.managedFields entries share this frame.
-void managed_field(json_writer& w, std::string_view manager, std::string_view operation,
-                   std::string_view api_version, std::int64_t time_us, const std::string& fields_v1,
-                   std::string_view subresource = {}) {
+void managed_field(json_writer& w, std::string_view manager, std::string_view operation, std::string_view api_version,
+                   std::int64_t time_us, const std::string& fields_v1, std::string_view subresource = {}) {
   w.begin_object()
       .field("manager", manager)
       .field("operation", operation)
@@ -468,14 +490,30 @@ std::string fields_pod_controller(const pod_info& p) {
   w.key(".").empty_object().key("f:containerPort").empty_object().key("f:protocol").empty_object();
   w.end_object().end_object();
   w.key("f:resources").begin_object().key(".").empty_object();
-  w.key("f:limits").begin_object().key(".").empty_object().key("f:cpu").empty_object().key("f:memory").empty_object().end_object();
-  w.key("f:requests").begin_object().key(".").empty_object().key("f:cpu").empty_object().key("f:memory").empty_object().end_object();
+  w.key("f:limits")
+      .begin_object()
+      .key(".")
+      .empty_object()
+      .key("f:cpu")
+      .empty_object()
+      .key("f:memory")
+      .empty_object()
+      .end_object();
+  w.key("f:requests")
+      .begin_object()
+      .key(".")
+      .empty_object()
+      .key("f:cpu")
+      .empty_object()
+      .key("f:memory")
+      .empty_object()
+      .end_object();
   w.end_object();
   w.key("f:terminationMessagePath").empty_object().key("f:terminationMessagePolicy").empty_object();
   w.end_object().end_object();
-  for (std::string_view f : {"f:dnsPolicy", "f:enableServiceLinks", "f:restartPolicy", "f:schedulerName",
-                             "f:securityContext", "f:serviceAccount", "f:serviceAccountName",
-                             "f:terminationGracePeriodSeconds"})
+  for (std::string_view f :
+       {"f:dnsPolicy", "f:enableServiceLinks", "f:restartPolicy", "f:schedulerName", "f:securityContext",
+        "f:serviceAccount", "f:serviceAccountName", "f:terminationGracePeriodSeconds"})
     w.key(f).empty_object();
   w.end_object().end_object();
   return s;
@@ -520,10 +558,14 @@ std::optional<corpus_format> parse_corpus_format(std::string_view name) noexcept
 
 std::string_view to_string(corpus_format format) noexcept {
   switch (format) {
-    case corpus_format::jsonl: return "jsonl";
-    case corpus_format::aks: return "aks";
-    case corpus_format::eventhub: return "eventhub";
-    case corpus_format::eventlist: return "eventlist";
+    case corpus_format::jsonl:
+      return "jsonl";
+    case corpus_format::aks:
+      return "aks";
+    case corpus_format::eventhub:
+      return "eventhub";
+    case corpus_format::eventlist:
+      return "eventlist";
   }
   return "jsonl";
 }
@@ -614,11 +656,23 @@ std::optional<std::uint64_t> parse_size(std::string_view text) noexcept {
   unsigned shift = 0;
   if (!suffix.empty()) {
     switch (suffix[0]) {
-      case 'k': case 'K': shift = 10; break;
-      case 'm': case 'M': shift = 20; break;
-      case 'g': case 'G': shift = 30; break;
-      case 'b': case 'B': break;
-      default: return std::nullopt;
+      case 'k':
+      case 'K':
+        shift = 10;
+        break;
+      case 'm':
+      case 'M':
+        shift = 20;
+        break;
+      case 'g':
+      case 'G':
+        shift = 30;
+        break;
+      case 'b':
+      case 'B':
+        break;
+      default:
+        return std::nullopt;
     }
     if (shift != 0) suffix.remove_prefix(1);
     if (suffix == "iB" || suffix == "ib") suffix = {};
@@ -661,9 +715,7 @@ struct event_generator::impl {
   };
   std::vector<pending> heap;  // min-heap on (time, seq)
   std::uint64_t seq = 0;
-  static bool later(const pending& a, const pending& b) {
-    return a.time != b.time ? a.time > b.time : a.seq > b.seq;
-  }
+  static bool later(const pending& a, const pending& b) { return a.time != b.time ? a.time > b.time : a.seq > b.seq; }
 
   // -- the cluster ----------------------------------------------------------------------------
   std::vector<node_info> nodes;
@@ -681,12 +733,14 @@ struct event_generator::impl {
 
   enum { cp_kcm, cp_scheduler, cp_aks, cp_masterclient, cp_apiserver };
 
-  std::string control_plane_ip() { return "172.31." + num_str(world_rng.between(16, 60)) + "." + num_str(world_rng.between(2, 250)); }
+  std::string control_plane_ip() {
+    return "172.31." + num_str(world_rng.between(16, 60)) + "." + num_str(world_rng.between(2, 250));
+  }
 
   void build_world() {
     prng& w = world_rng;
-    namespaces = {"kube-system", "kube-node-lease", "kube-public", "default", "monitoring",
-                  "ingress-nginx", "app-web", "app-payments", "app-batch"};
+    namespaces = {"kube-system",   "kube-node-lease", "kube-public",  "default",  "monitoring",
+                  "ingress-nginx", "app-web",         "app-payments", "app-batch"};
 
     // Nodes: two pools, as AKS names them.
     const std::string pool1 = num_str(w.between(10000000, 99999999));
@@ -702,7 +756,8 @@ struct event_generator::impl {
       u.username = username;
       n.kubelet.username = username;
       n.kubelet.user_json = render_user(u);
-      n.kubelet.user_agent = "kubelet/" + std::string(k8s_version) + " (linux/amd64) kubernetes/" + std::string(k8s_commit);
+      n.kubelet.user_agent =
+          "kubelet/" + std::string(k8s_version) + " (linux/amd64) kubernetes/" + std::string(k8s_commit);
       n.kubelet.source_ip = n.ip;
       nodes.push_back(std::move(n));
     }
@@ -715,13 +770,17 @@ struct event_generator::impl {
     };
     static constexpr deploy deploys[] = {
         {"kube-system", "coredns", "mcr.microsoft.com/oss/kubernetes/coredns:v1.11.3-2", "coredns", 2, 53},
-        {"kube-system", "metrics-server", "mcr.microsoft.com/oss/kubernetes/metrics-server:v0.7.2", "metrics-server", 2, 4443},
-        {"kube-system", "konnectivity-agent", "mcr.microsoft.com/oss/kubernetes/apiserver-network-proxy/agent:v0.30.3", "konnectivity-agent", 2, 8082},
+        {"kube-system", "metrics-server", "mcr.microsoft.com/oss/kubernetes/metrics-server:v0.7.2", "metrics-server", 2,
+         4443},
+        {"kube-system", "konnectivity-agent", "mcr.microsoft.com/oss/kubernetes/apiserver-network-proxy/agent:v0.30.3",
+         "konnectivity-agent", 2, 8082},
         {"kube-system", "azure-cns", "mcr.microsoft.com/containernetworking/azure-cns:v1.6.13", "azure-cns", 1, 10090},
         {"monitoring", "prometheus", "quay.io/prometheus/prometheus:v2.54.1", "prometheus", 1, 9090},
-        {"monitoring", "kube-state-metrics", "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.13.0", "kube-state-metrics", 1, 8080},
+        {"monitoring", "kube-state-metrics", "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.13.0",
+         "kube-state-metrics", 1, 8080},
         {"monitoring", "grafana", "docker.io/grafana/grafana:11.2.2", "grafana", 1, 3000},
-        {"ingress-nginx", "ingress-nginx-controller", "registry.k8s.io/ingress-nginx/controller:v1.11.3", "ingress-nginx", 2, 443},
+        {"ingress-nginx", "ingress-nginx-controller", "registry.k8s.io/ingress-nginx/controller:v1.11.3",
+         "ingress-nginx", 2, 443},
         {"app-web", "web", "contosoregistry.azurecr.io/web:1.42.0", "web", 4, 8080},
         {"app-web", "web-worker", "contosoregistry.azurecr.io/web-worker:1.42.0", "web", 2, 8081},
         {"app-payments", "payments-api", "contosoregistry.azurecr.io/payments-api:3.7.1", "payments-api", 3, 8443},
@@ -753,10 +812,19 @@ struct event_generator::impl {
       configmaps.push_back({ns, "kube-root-ca.crt", random_uuid(w)});
     }
     for (auto [ns, name] : std::initializer_list<std::pair<std::string_view, std::string_view>>{
-             {"kube-system", "coredns"}, {"kube-system", "coredns-custom"}, {"kube-system", "extension-apiserver-authentication"},
-             {"kube-system", "cluster-autoscaler-status"}, {"monitoring", "prometheus-config"}, {"monitoring", "grafana-dashboards"},
-             {"app-web", "web-config"}, {"app-web", "feature-flags"}, {"app-web", "greetings"}, {"app-payments", "payments-config"},
-             {"app-batch", "batch-schedule"}, {"ingress-nginx", "ingress-nginx-controller"}, {"default", "greetings"}}) {
+             {"kube-system", "coredns"},
+             {"kube-system", "coredns-custom"},
+             {"kube-system", "extension-apiserver-authentication"},
+             {"kube-system", "cluster-autoscaler-status"},
+             {"monitoring", "prometheus-config"},
+             {"monitoring", "grafana-dashboards"},
+             {"app-web", "web-config"},
+             {"app-web", "feature-flags"},
+             {"app-web", "greetings"},
+             {"app-payments", "payments-config"},
+             {"app-batch", "batch-schedule"},
+             {"ingress-nginx", "ingress-nginx-controller"},
+             {"default", "greetings"}}) {
       configmaps.push_back({std::string(ns), std::string(name), random_uuid(w)});
     }
 
@@ -775,11 +843,12 @@ struct event_generator::impl {
       return a;
     };
     const std::string kv = std::string(k8s_version) + " (linux/amd64) kubernetes/" + std::string(k8s_commit);
-    control_plane.push_back(make("system:kube-controller-manager", {}, {"system:authenticated"},
-                                 {{"authentication.kubernetes.io/credential-id", "X509SHA256=" + random_hex(w, 64)}},
-                                 "kube-controller-manager/" + kv + "/leader-election", cp_ip,
-                                 "RBAC: allowed by ClusterRoleBinding \"system:kube-controller-manager\" of ClusterRole "
-                                 "\"system:kube-controller-manager\" to User \"system:kube-controller-manager\""));
+    control_plane.push_back(
+        make("system:kube-controller-manager", {}, {"system:authenticated"},
+             {{"authentication.kubernetes.io/credential-id", "X509SHA256=" + random_hex(w, 64)}},
+             "kube-controller-manager/" + kv + "/leader-election", cp_ip,
+             "RBAC: allowed by ClusterRoleBinding \"system:kube-controller-manager\" of ClusterRole "
+             "\"system:kube-controller-manager\" to User \"system:kube-controller-manager\""));
     control_plane.push_back(make("system:kube-scheduler", {}, {"system:authenticated"},
                                  {{"authentication.kubernetes.io/credential-id", "X509SHA256=" + random_hex(w, 64)}},
                                  "kube-scheduler/" + kv + "/scheduler", cp_ip,
@@ -788,7 +857,8 @@ struct event_generator::impl {
     control_plane.push_back(make("aksService", {}, {"system:masters", "system:authenticated"}, {},
                                  "hcpService/v0.0.0 (linux/amd64) kubernetes/$Format", control_plane_ip(), ""));
     control_plane.push_back(make("masterclient", {}, {"system:masters", "system:authenticated"}, {},
-                                 "kubectl/v1.30.5 (linux/amd64) kubernetes/74e84a9", "20.61." + num_str(w.between(1, 250)) + "." + num_str(w.between(1, 250)), ""));
+                                 "kubectl/v1.30.5 (linux/amd64) kubernetes/74e84a9",
+                                 "20.61." + num_str(w.between(1, 250)) + "." + num_str(w.between(1, 250)), ""));
     control_plane.push_back(make("system:apiserver", random_uuid(w), {"system:authenticated", "system:masters"}, {},
                                  "kube-apiserver/" + kv, "::1", ""));
     lease_uid_kcm = random_uuid(w);
@@ -796,20 +866,25 @@ struct event_generator::impl {
 
     // Leader-election leases in kube-system and who renews them.
     for (auto [name, holder] : std::initializer_list<std::pair<std::string_view, std::size_t>>{
-             {"kube-controller-manager", cp_kcm}, {"kube-scheduler", cp_scheduler}, {"cloud-controller-manager", cp_aks},
-             {"external-resizer-file-csi-azure-com", cp_aks}, {"external-attacher-leader-disk-csi-azure-com", cp_aks},
-             {"kubelet-serving-csr-approver", cp_aks}, {"cluster-autoscaler", cp_aks}, {"apiserver-", cp_apiserver}}) {
+             {"kube-controller-manager", cp_kcm},
+             {"kube-scheduler", cp_scheduler},
+             {"cloud-controller-manager", cp_aks},
+             {"external-resizer-file-csi-azure-com", cp_aks},
+             {"external-attacher-leader-disk-csi-azure-com", cp_aks},
+             {"kubelet-serving-csr-approver", cp_aks},
+             {"cluster-autoscaler", cp_aks},
+             {"apiserver-", cp_apiserver}}) {
       std::string lname(name);
       if (holder == cp_apiserver) lname = "apiserver-" + random_k8s_suffix(w, 26);
       system_leases.push_back({lname, random_uuid(w), holder});
     }
 
     // kube-controller-manager's per-controller service accounts (--use-service-account-credentials).
-    for (std::string_view name : {"replicaset-controller", "deployment-controller", "endpointslice-controller",
-                                  "endpoint-controller", "generic-garbage-collector", "job-controller",
-                                  "namespace-controller", "node-controller", "daemon-set-controller",
-                                  "horizontal-pod-autoscaler", "ttl-after-finished-controller", "resourcequota-controller",
-                                  "statefulset-controller", "pvc-protection-controller"}) {
+    for (std::string_view name :
+         {"replicaset-controller", "deployment-controller", "endpointslice-controller", "endpoint-controller",
+          "generic-garbage-collector", "job-controller", "namespace-controller", "node-controller",
+          "daemon-set-controller", "horizontal-pod-autoscaler", "ttl-after-finished-controller",
+          "resourcequota-controller", "statefulset-controller", "pvc-protection-controller"}) {
       const std::string username = "system:serviceaccount:kube-system:" + std::string(name);
       actor a = make(username, random_uuid(w),
                      {"system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"},
@@ -847,8 +922,8 @@ struct event_generator::impl {
       const std::string username = "system:serviceaccount:" + p.ns + ":" + p.service_account;
       std::string reason =
           x.cluster_role
-              ? "RBAC: allowed by ClusterRoleBinding \"" + p.service_account + "\" of ClusterRole \"" + p.service_account +
-                    "\" to ServiceAccount \"" + p.service_account + "/" + p.ns + "\""
+              ? "RBAC: allowed by ClusterRoleBinding \"" + p.service_account + "\" of ClusterRole \"" +
+                    p.service_account + "\" to ServiceAccount \"" + p.service_account + "/" + p.ns + "\""
               : "RBAC: allowed by RoleBinding \"" + p.service_account + "-reader/" + p.ns + "\" of Role \"" +
                     p.service_account + "-reader\" to ServiceAccount \"" + p.service_account + "/" + p.ns + "\"";
       actor a = make(username, random_uuid(w),
@@ -867,7 +942,8 @@ struct event_generator::impl {
     // A few humans (Entra ID users through the guard webhook), one with a non-ASCII name.
     const std::string admins = random_uuid(w);
     const std::string devs = random_uuid(w);
-    for (auto [name, group, ip] : std::initializer_list<std::tuple<std::string_view, const std::string*, std::string_view>>{
+    for (auto [name, group, ip] :
+         std::initializer_list<std::tuple<std::string_view, const std::string*, std::string_view>>{
              {"alice@example.com", &admins, "203.0.113.24"},
              {"josé@example.com", &devs, "198.51.100.7"},
              {"bob@example.com", &devs, "198.51.100.61"},
@@ -876,10 +952,13 @@ struct event_generator::impl {
                             name == "bob@example.com" ? "kubectl/v1.29.2 (darwin/arm64) kubernetes/4b8e819"
                                                       : "kubectl/v1.31.1 (linux/amd64) kubernetes/948afe5",
                             std::string(ip),
-                            group == &admins ? "RBAC: allowed by ClusterRoleBinding \"aks-cluster-admin-binding-aad\" of "
-                                               "ClusterRole \"cluster-admin\" to Group \"" + admins + "\""
-                                             : "RBAC: allowed by RoleBinding \"developers/app-web\" of ClusterRole "
-                                               "\"edit\" to Group \"" + devs + "\""));
+                            group == &admins
+                                ? "RBAC: allowed by ClusterRoleBinding \"aks-cluster-admin-binding-aad\" of "
+                                  "ClusterRole \"cluster-admin\" to Group \"" +
+                                      admins + "\""
+                                : "RBAC: allowed by RoleBinding \"developers/app-web\" of ClusterRole "
+                                  "\"edit\" to Group \"" +
+                                      devs + "\""));
     }
 
     anonymous = make("system:anonymous", {}, {"system:unauthenticated"}, {}, "kube-probe/1.30",
@@ -930,7 +1009,8 @@ struct event_generator::impl {
     r.failure_details = std::move(details);
   }
   void not_found(request& r, const resource_def& res) {
-    fail(r, 404, "NotFound", qualified(res) + " \"" + r.name + "\" not found", details_json(r.name, res.group, res.name));
+    fail(r, 404, "NotFound", qualified(res) + " \"" + r.name + "\" not found",
+         details_json(r.name, res.group, res.name));
   }
   void conflict(request& r, const resource_def& res) {
     fail(r, 409, "Conflict",
@@ -955,7 +1035,8 @@ struct event_generator::impl {
     if (rng.chance(0.5)) {
       fail(r, 500, "", "etcdserver: request timed out", "");
     } else {
-      fail(r, 504, "Timeout", "Timeout: request did not complete within requested timeout - context deadline exceeded", "{}");
+      fail(r, 504, "Timeout", "Timeout: request did not complete within requested timeout - context deadline exceeded",
+           "{}");
     }
   }
 
@@ -1015,13 +1096,15 @@ struct event_generator::impl {
     const bool update = rng.chance(0.6);
     begin(r, who, update ? "update" : "get");
     if (l.holder == cp_aks) {
-      static constexpr std::string_view uas[] = {"csi-resizer/v0.0.0 (linux/amd64) kubernetes/$Format/leader-election",
-                                                 "csi-attacher/v0.0.0 (linux/amd64) kubernetes/$Format/leader-election",
-                                                 "approver/v0.0.0 (linux/amd64) kubernetes/$Format/leader-election",
-                                                 "cloud-controller-manager/v1.30.6 (linux/amd64) kubernetes/$Format/leader-election"};
+      static constexpr std::string_view uas[] = {
+          "csi-resizer/v0.0.0 (linux/amd64) kubernetes/$Format/leader-election",
+          "csi-attacher/v0.0.0 (linux/amd64) kubernetes/$Format/leader-election",
+          "approver/v0.0.0 (linux/amd64) kubernetes/$Format/leader-election",
+          "cloud-controller-manager/v1.30.6 (linux/amd64) kubernetes/$Format/leader-election"};
       r.user_agent = rng.pick(uas);
     } else if (l.holder == cp_scheduler) {
-      r.user_agent = "kube-scheduler/" + std::string(k8s_version) + " (linux/amd64) kubernetes/" + std::string(k8s_commit) + "/leader-election";
+      r.user_agent = "kube-scheduler/" + std::string(k8s_version) + " (linux/amd64) kubernetes/" +
+                     std::string(k8s_commit) + "/leader-election";
     }
     target(r, res_leases, "kube-system", l.name, {}, rng.chance(0.5) ? "timeout=5s" : "");
     if (update) {
@@ -1089,7 +1172,8 @@ struct event_generator::impl {
     const std::uint64_t k = rng.below(1000);
     auto ctl = [&](std::string_view name) -> const actor& {
       for (const actor& a : controllers)
-        if (a.username.size() > name.size() && a.username.compare(a.username.size() - name.size(), name.size(), name) == 0)
+        if (a.username.size() > name.size() &&
+            a.username.compare(a.username.size() - name.size(), name.size(), name) == 0)
           return a;
       return controllers.front();
     };
@@ -1155,7 +1239,8 @@ struct event_generator::impl {
       const std::uint64_t d = rng.below(3);
       if (d == 0) {
         begin(r, ctl("generic-garbage-collector"), "delete");
-        target(r, res_pods, "app-batch", "nightly-report-" + num_str(rng.between(28930000, 28939999)) + "-" + random_k8s_suffix(rng, 5));
+        target(r, res_pods, "app-batch",
+               "nightly-report-" + num_str(rng.between(28930000, 28939999)) + "-" + random_k8s_suffix(rng, 5));
       } else if (d == 1) {
         begin(r, ctl("ttl-after-finished-controller"), "delete");
         target(r, res_jobs, "app-batch", "nightly-report-" + num_str(rng.between(28930000, 28939999)));
@@ -1200,8 +1285,8 @@ struct event_generator::impl {
     if (k < 35) {
       const std::size_t wi = rng.index(workloads.size());
       begin(r, workloads[wi], "list");
-      static const resource_def* kinds[] = {&res_pods, &res_services, &res_endpointslices, &res_configmaps,
-                                            &res_nodes, &res_namespaces, &res_ingresses, &res_deployments};
+      static const resource_def* kinds[] = {&res_pods,  &res_services,   &res_endpointslices, &res_configmaps,
+                                            &res_nodes, &res_namespaces, &res_ingresses,      &res_deployments};
       const resource_def& res = *rng.pick(kinds);
       target(r, res, res.namespaced && rng.chance(0.5) ? pods[workload_pod[wi]].ns : "", {}, {}, list_query());
       duration(r, 2000, res.namespaced && r.ns.empty() ? 250000 : 40000);
@@ -1212,7 +1297,7 @@ struct event_generator::impl {
       duration(r, 2000, 30000);
     } else if (k < 85) {
       begin(r, controllers[rng.index(controllers.size())], "list");
-      static const resource_def* kinds[] = {&res_pods, &res_replicasets, &res_deployments, &res_jobs,
+      static const resource_def* kinds[] = {&res_pods,       &res_replicasets,  &res_deployments,   &res_jobs,
                                             &res_daemonsets, &res_statefulsets, &res_endpointslices};
       target(r, *rng.pick(kinds), {}, {}, {}, list_query());
       duration(r, 3000, 400000);
@@ -1231,23 +1316,25 @@ struct event_generator::impl {
     if (k < 40) {
       const std::size_t wi = rng.index(workloads.size());
       begin(r, workloads[wi], "watch");
-      static const resource_def* kinds[] = {&res_pods, &res_services, &res_endpointslices, &res_configmaps,
-                                            &res_namespaces, &res_nodes, &res_secrets};
+      static const resource_def* kinds[] = {&res_pods,       &res_services, &res_endpointslices, &res_configmaps,
+                                            &res_namespaces, &res_nodes,    &res_secrets};
       const resource_def& res = *rng.pick(kinds);
-      target(r, res, res.namespaced && rng.chance(0.4) ? pods[workload_pod[wi]].ns : "", {}, {}, watch_query({}, timeout));
+      target(r, res, res.namespaced && rng.chance(0.4) ? pods[workload_pod[wi]].ns : "", {}, {},
+             watch_query({}, timeout));
     } else if (k < 70) {
       const node_info& n = nodes[rng.index(nodes.size())];
       const pod_info& p = pod_on(static_cast<std::size_t>(&n - nodes.data()));
       begin(r, n.kubelet, "watch");
       if (rng.chance(0.5)) {
-        target(r, res_configmaps, p.ns, {}, {}, watch_query("fieldSelector=metadata.name%3D" + configmap_in(p.ns).name, timeout));
+        target(r, res_configmaps, p.ns, {}, {},
+               watch_query("fieldSelector=metadata.name%3D" + configmap_in(p.ns).name, timeout));
       } else {
         target(r, res_pods, {}, {}, {}, watch_query("fieldSelector=spec.nodeName%3D" + n.name, timeout));
       }
     } else {
       begin(r, controllers[rng.index(controllers.size())], "watch");
-      static const resource_def* kinds[] = {&res_pods, &res_replicasets, &res_deployments, &res_jobs,
-                                            &res_daemonsets, &res_leases, &res_endpointslices};
+      static const resource_def* kinds[] = {&res_pods,       &res_replicasets, &res_deployments,   &res_jobs,
+                                            &res_daemonsets, &res_leases,      &res_endpointslices};
       target(r, *rng.pick(kinds), {}, {}, {}, watch_query({}, timeout));
     }
     r.long_running = true;
@@ -1272,8 +1359,8 @@ struct event_generator::impl {
   }
 
   void non_resource(request& r) {
-    static constexpr std::string_view paths[] = {"/readyz", "/livez", "/healthz", "/version", "/api", "/apis",
-                                                 "/openapi/v2?timeout=32s", "/readyz?verbose"};
+    static constexpr std::string_view paths[] = {
+        "/readyz", "/livez", "/healthz", "/version", "/api", "/apis", "/openapi/v2?timeout=32s", "/readyz?verbose"};
     const std::uint64_t k = rng.below(100);
     if (k < 50) {
       begin(r, anonymous, "get");
@@ -1293,8 +1380,9 @@ struct event_generator::impl {
     r.code = 201;
     duration(r, 2000, 10000);
     if (rng.chance(0.01)) {
-      fail(r, 409, "Conflict", "Operation cannot be fulfilled on pods/binding \"" + p.name + "\": pod " + p.name +
-                                   " is already assigned to node \"" + nodes[p.node].name + "\"",
+      fail(r, 409, "Conflict",
+           "Operation cannot be fulfilled on pods/binding \"" + p.name + "\": pod " + p.name +
+               " is already assigned to node \"" + nodes[p.node].name + "\"",
            details_json(p.name, "", "pods/binding"));
     }
   }
@@ -1307,7 +1395,8 @@ struct event_generator::impl {
       target(r, res_configmaps, "kube-system", configmap_in("kube-system").name);
     } else if (k < 60) {
       begin(r, aks, "get");
-      target(r, res_deployments, "kube-system", rng.pick(std::array<std::string_view, 3>{"coredns", "metrics-server", "konnectivity-agent"}));
+      target(r, res_deployments, "kube-system",
+             rng.pick(std::array<std::string_view, 3>{"coredns", "metrics-server", "konnectivity-agent"}));
     } else if (k < 80) {
       begin(r, aks, "patch");
       target(r, res_nodes, {}, nodes[rng.index(nodes.size())].name, {}, "fieldManager=kubectl-label");
@@ -1329,7 +1418,8 @@ struct event_generator::impl {
     const pod_info& p = random_pod();
     if (k < 250) {
       begin(r, who, "get");
-      target(r, res_pods, p.ns, rng.chance(0.1) ? p.app + "-" + random_k8s_suffix(rng, 10) + "-" + random_k8s_suffix(rng, 5) : p.name);
+      target(r, res_pods, p.ns,
+             rng.chance(0.1) ? p.app + "-" + random_k8s_suffix(rng, 10) + "-" + random_k8s_suffix(rng, 5) : p.name);
       duration(r, 400, 4000);
       if (r.name != p.name) not_found(r, res_pods);
     } else if (k < 450) {
@@ -1338,7 +1428,8 @@ struct event_generator::impl {
       duration(r, 2000, 30000);
     } else if (k < 560) {
       begin(r, who, "get");
-      target(r, res_pods, p.ns, p.name, "log", "container=" + p.app + "&tailLines=" + num_str(rng.pick(std::array<std::int64_t, 3>{10, 100, 500})));
+      target(r, res_pods, p.ns, p.name, "log",
+             "container=" + p.app + "&tailLines=" + num_str(rng.pick(std::array<std::int64_t, 3>{10, 100, 500})));
       duration(r, 5000, 80000);
     } else if (k < 610) {
       begin(r, who, "create");
@@ -1367,7 +1458,8 @@ struct event_generator::impl {
       duration(r, 3000, 15000);
       if (rng.chance(0.25)) {
         r.name = p.app + "-config";
-        fail(r, 409, "AlreadyExists", "configmaps \"" + r.name + "\" already exists", details_json(r.name, "", "configmaps"));
+        fail(r, 409, "AlreadyExists", "configmaps \"" + r.name + "\" already exists",
+             details_json(r.name, "", "configmaps"));
       }
     } else if (k < 830) {
       begin(r, who, "create");
@@ -1378,12 +1470,16 @@ struct event_generator::impl {
         r.name = p.app;
         fail(r, 422, "Invalid",
              "Deployment.apps \"" + p.app + "\" is invalid: spec.template.spec.containers[0].image: Required value",
-             "{\"name\":\"" + p.app + "\",\"group\":\"apps\",\"kind\":\"Deployment\",\"causes\":[{\"reason\":"
-             "\"FieldValueRequired\",\"message\":\"Required value\",\"field\":\"spec.template.spec.containers[0].image\"}]}");
+             "{\"name\":\"" + p.app +
+                 "\",\"group\":\"apps\",\"kind\":\"Deployment\",\"causes\":[{\"reason\":"
+                 "\"FieldValueRequired\",\"message\":\"Required "
+                 "value\",\"field\":\"spec.template.spec.containers[0].image\"}]}");
       }
     } else if (k < 900) {  // a developer poking at kube-system secrets
       begin(r, who, "get");
-      target(r, res_secrets, "kube-system", rng.pick(std::array<std::string_view, 3>{"azure-cloud-provider", "bootstrap-token-a1b2c3", "db-credentials"}));
+      target(r, res_secrets, "kube-system",
+             rng.pick(
+                 std::array<std::string_view, 3>{"azure-cloud-provider", "bootstrap-token-a1b2c3", "db-credentials"}));
       duration(r, 300, 2000);
       if (developer) forbid(r, res_secrets);
     } else if (k < 930) {
@@ -1410,6 +1506,47 @@ struct event_generator::impl {
   }
 
   // -- request/response bodies -----------------------------------------------------------------
+  static std::uint64_t hash_of(std::string_view s) {
+    std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a
+    for (const char c : s) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+    return h;
+  }
+
+  static std::string dashboard_json(prng& local) {
+    static constexpr std::string_view metrics[] = {
+        "container_cpu_usage_seconds_total", "container_memory_working_set_bytes", "apiserver_request_total",
+        "kube_pod_container_status_restarts_total", "node_network_receive_bytes_total"};
+    static constexpr std::string_view spaces[] = {"app-web", "app-payments", "app-batch", "monitoring", "kube-system"};
+    std::string s;
+    json_writer w(s);
+    w.begin_object()
+        .field("title", "Cluster overview")
+        .field("uid", random_k8s_suffix(local, 9))
+        .field("schemaVersion", 39);
+    w.key("panels").begin_array();
+    const std::int64_t panels = local.between(40, 110);
+    for (std::int64_t i = 0; i < panels; ++i) {
+      const std::string_view metric = local.pick(metrics);
+      const std::string_view ns = local.pick(spaces);
+      w.begin_object().field("id", i + 1).field("type", i % 7 == 0 ? "stat" : "timeseries");
+      w.field("title", std::string(metric) + " in " + std::string(ns));
+      w.key("datasource").begin_object().field("type", "prometheus").field("uid", "prometheus").end_object();
+      w.key("targets").begin_array().begin_object();
+      w.field("expr", "sum(rate(" + std::string(metric) + "{namespace=\"" + std::string(ns) + "\"}[5m])) by (pod)");
+      w.field("legendFormat", "{{pod}}").field("refId", "A").end_object().end_array();
+      w.key("gridPos")
+          .begin_object()
+          .field("h", 8)
+          .field("w", 12)
+          .field("x", (i % 2) * 12)
+          .field("y", (i / 2) * 8)
+          .end_object();
+      w.end_object();
+    }
+    w.end_array().end_object();
+    return s;
+  }
+
   std::string pod_json(const pod_info& p, std::string_view name, std::string_view uid, std::string_view rv,
                        std::int64_t created_us, bool for_create_request, std::string_view phase) {
     std::string s;
@@ -1424,27 +1561,57 @@ struct event_generator::impl {
     }
     w.key("labels").begin_object().field("app", p.app).field("pod-template-hash", p.rs_hash).end_object();
     w.key("ownerReferences").begin_array().begin_object().field("apiVersion", "apps/v1").field("kind", "ReplicaSet");
-    w.field("name", p.app + "-" + p.rs_hash).field("uid", p.rs_uid).field("controller", true).field("blockOwnerDeletion", true);
+    w.field("name", p.app + "-" + p.rs_hash)
+        .field("uid", p.rs_uid)
+        .field("controller", true)
+        .field("blockOwnerDeletion", true);
     w.end_object().end_array();
     if (!for_create_request) {
       w.key("managedFields").begin_array();
       managed_field(w, "kube-controller-manager", "Update", "v1", created_us, fields_pod_controller(p));
-      if (phase == "Running") managed_field(w, "kubelet", "Update", "v1", created_us + 4000000, fields_pod_status(p), "status");
+      if (phase == "Running")
+        managed_field(w, "kubelet", "Update", "v1", created_us + 4000000, fields_pod_status(p), "status");
       w.end_array();
     }
     w.end_object();
-    const std::string vol = "kube-api-access-" + random_k8s_suffix(rng, 5);
+    prng local(hash_of(p.uid));  // the same pod renders the same volume and image IDs every time
+    const std::string vol = "kube-api-access-" + random_k8s_suffix(local, 5);
     w.key("spec").begin_object();
-    w.key("volumes").begin_array().begin_object().field("name", vol).key("projected").begin_object().key("sources").begin_array();
-    w.begin_object().key("serviceAccountToken").begin_object().field("expirationSeconds", 3607).field("path", "token").end_object().end_object();
+    w.key("volumes")
+        .begin_array()
+        .begin_object()
+        .field("name", vol)
+        .key("projected")
+        .begin_object()
+        .key("sources")
+        .begin_array();
+    w.begin_object()
+        .key("serviceAccountToken")
+        .begin_object()
+        .field("expirationSeconds", 3607)
+        .field("path", "token")
+        .end_object()
+        .end_object();
     w.begin_object().key("configMap").begin_object().field("name", "kube-root-ca.crt").key("items").begin_array();
     w.begin_object().field("key", "ca.crt").field("path", "ca.crt").end_object().end_array().end_object().end_object();
-    w.begin_object().key("downwardAPI").begin_object().key("items").begin_array().begin_object().field("path", "namespace");
+    w.begin_object()
+        .key("downwardAPI")
+        .begin_object()
+        .key("items")
+        .begin_array()
+        .begin_object()
+        .field("path", "namespace");
     w.key("fieldRef").begin_object().field("apiVersion", "v1").field("fieldPath", "metadata.namespace").end_object();
     w.end_object().end_array().end_object().end_object();
     w.end_array().field("defaultMode", 420).end_object().end_object().end_array();
     w.key("containers").begin_array().begin_object().field("name", p.app).field("image", p.image);
-    w.key("ports").begin_array().begin_object().field("containerPort", p.port).field("protocol", "TCP").end_object().end_array();
+    w.key("ports")
+        .begin_array()
+        .begin_object()
+        .field("containerPort", p.port)
+        .field("protocol", "TCP")
+        .end_object()
+        .end_array();
     w.key("resources").begin_object();
     w.key("limits").begin_object().field("cpu", "500m").field("memory", "256Mi").end_object();
     w.key("requests").begin_object().field("cpu", "100m").field("memory", "128Mi").end_object().end_object();
@@ -1461,24 +1628,40 @@ struct event_generator::impl {
       w.begin_object().field("key", t).field("operator", "Exists").field("effect", "NoExecute");
       w.field("tolerationSeconds", 300).end_object();
     }
-    w.end_array().field("priority", 0).field("enableServiceLinks", true).field("preemptionPolicy", "PreemptLowerPriority");
+    w.end_array()
+        .field("priority", 0)
+        .field("enableServiceLinks", true)
+        .field("preemptionPolicy", "PreemptLowerPriority");
     w.end_object();
     w.key("status").begin_object();
     if (phase == "Running") {
       w.field("phase", "Running").key("conditions").begin_array();
-      for (std::string_view t : {"PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"}) {
+      for (std::string_view t :
+           {"PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"}) {
         w.begin_object().field("type", t).field("status", "True").key("lastProbeTime").null();
         w.time_field("lastTransitionTime", created_us + 3000000, 0).end_object();
       }
       w.end_array();
-      w.field("hostIP", nodes[p.node].ip).key("hostIPs").begin_array().begin_object().field("ip", nodes[p.node].ip).end_object().end_array();
+      w.field("hostIP", nodes[p.node].ip)
+          .key("hostIPs")
+          .begin_array()
+          .begin_object()
+          .field("ip", nodes[p.node].ip)
+          .end_object()
+          .end_array();
       w.field("podIP", p.ip).key("podIPs").begin_array().begin_object().field("ip", p.ip).end_object().end_array();
       w.time_field("startTime", created_us + 1000000, 0);
       w.key("containerStatuses").begin_array().begin_object().field("name", p.app);
-      w.key("state").begin_object().key("running").begin_object().time_field("startedAt", created_us + 2000000, 0).end_object().end_object();
+      w.key("state")
+          .begin_object()
+          .key("running")
+          .begin_object()
+          .time_field("startedAt", created_us + 2000000, 0)
+          .end_object()
+          .end_object();
       w.key("lastState").empty_object().field("ready", true).field("restartCount", 0).field("image", p.image);
-      w.field("imageID", p.image.substr(0, p.image.find(':')) + "@sha256:" + random_hex(rng, 64));
-      w.field("containerID", "containerd://" + random_hex(rng, 64)).field("started", true).end_object().end_array();
+      w.field("imageID", p.image.substr(0, p.image.find(':')) + "@sha256:" + random_hex(local, 64));
+      w.field("containerID", "containerd://" + random_hex(local, 64)).field("started", true).end_object().end_array();
       w.field("qosClass", "Burstable");
     } else if (!for_create_request) {
       w.field("phase", "Pending").field("qosClass", "Burstable");
@@ -1487,18 +1670,29 @@ struct event_generator::impl {
     return s;
   }
 
-  std::string configmap_json(const configmap_info& c, std::string_view rv, std::int64_t created_us, bool non_ascii) {
-    // kubectl apply keeps the applied object as JSON inside an annotation (sorted keys, as Go marshals maps).
-    const std::string settings = "log.level=info\ncache.size=" + num_str(rng.between(64, 1024)) + "\nfeature.checkout=" +
-                                 (rng.chance(0.5) ? "true" : "false") + "\n";
+  // `content_seed` fixes the data, so a request and its response carry the same ConfigMap.
+  std::string configmap_json(const configmap_info& c, std::string_view rv, std::int64_t created_us, bool non_ascii,
+                             std::uint64_t content_seed) {
+    prng local(content_seed);
+    const std::string settings = "log.level=info\ncache.size=" + num_str(local.between(64, 1024)) +
+                                 "\nfeature.checkout=" + (local.chance(0.5) ? "true" : "false") + "\n";
     const std::string greeting = non_ascii ? "héllo 日本" : "hello";
+    // Grafana dashboards make the occasional very large event (tens of KB, JSON inside strings).
+    const std::string dashboard = c.name == "grafana-dashboards" ? dashboard_json(local) : std::string();
+    // kubectl apply keeps the applied object as JSON inside an annotation (sorted keys, as Go marshals maps).
     std::string applied;
     {
       json_writer a(applied);
-      a.begin_object().field("apiVersion", "v1").key("data").begin_object().field("greeting", greeting);
+      a.begin_object().field("apiVersion", "v1").key("data").begin_object();
+      if (!dashboard.empty()) a.field("cluster-overview.json", dashboard);
+      a.field("greeting", greeting);
       a.field("settings.properties", settings).end_object().field("kind", "ConfigMap");
       a.key("metadata").begin_object().key("annotations").empty_object().key("labels").begin_object();
-      a.field("app.kubernetes.io/part-of", c.ns).end_object().field("name", c.name).field("namespace", c.ns).end_object();
+      a.field("app.kubernetes.io/part-of", c.ns)
+          .end_object()
+          .field("name", c.name)
+          .field("namespace", c.ns)
+          .end_object();
       a.end_object();
       applied += '\n';
     }
@@ -1513,7 +1707,9 @@ struct event_generator::impl {
     std::string fv;
     {
       json_writer f(fv);
-      f.begin_object().key("f:data").begin_object().key(".").empty_object().key("f:greeting").empty_object();
+      f.begin_object().key("f:data").begin_object().key(".").empty_object();
+      if (!dashboard.empty()) f.key("f:cluster-overview.json").empty_object();
+      f.key("f:greeting").empty_object();
       f.key("f:settings.properties").empty_object().end_object();
       f.key("f:metadata").begin_object().key("f:annotations").begin_object().key(".").empty_object();
       f.key("f:kubectl.kubernetes.io/last-applied-configuration").empty_object().end_object();
@@ -1522,7 +1718,9 @@ struct event_generator::impl {
     }
     managed_field(w, "kubectl-client-side-apply", "Update", "v1", created_us, fv);
     w.end_array().end_object();
-    w.key("data").begin_object().field("greeting", greeting).field("settings.properties", settings).end_object();
+    w.key("data").begin_object();
+    if (!dashboard.empty()) w.field("cluster-overview.json", dashboard);
+    w.field("greeting", greeting).field("settings.properties", settings).end_object();
     w.end_object();
     return s;
   }
@@ -1531,7 +1729,11 @@ struct event_generator::impl {
     std::string s;
     json_writer w(s);
     w.begin_object().field("kind", "Lease").field("apiVersion", "coordination.k8s.io/v1");
-    w.key("metadata").begin_object().field("name", n.name).field("namespace", "kube-node-lease").field("uid", n.lease_uid);
+    w.key("metadata")
+        .begin_object()
+        .field("name", n.name)
+        .field("namespace", "kube-node-lease")
+        .field("uid", n.lease_uid);
     w.field("resourceVersion", rv).time_field("creationTimestamp", opts.start_unix_micros - 86400LL * 1000000 * 12, 0);
     w.key("ownerReferences").begin_array().begin_object().field("apiVersion", "v1").field("kind", "Node");
     w.field("name", n.name).field("uid", n.uid).end_object().end_array();
@@ -1541,7 +1743,12 @@ struct event_generator::impl {
       json_writer f(fv);
       f.begin_object().key("f:metadata").begin_object().key("f:ownerReferences").begin_object().key(".").empty_object();
       f.key("k:{\"uid\":\"" + n.uid + "\"}").empty_object().end_object().end_object();
-      f.key("f:spec").begin_object().key("f:holderIdentity").empty_object().key("f:leaseDurationSeconds").empty_object();
+      f.key("f:spec")
+          .begin_object()
+          .key("f:holderIdentity")
+          .empty_object()
+          .key("f:leaseDurationSeconds")
+          .empty_object();
       f.key("f:renewTime").empty_object().end_object().end_object();
     }
     managed_field(w, "kubelet", "Update", "coordination.k8s.io/v1", renew_us - 10000000, fv);
@@ -1553,7 +1760,7 @@ struct event_generator::impl {
 
   void body_request(request& r) {
     const std::uint64_t k = rng.below(100);
-    const std::int64_t long_ago = opts.start_unix_micros - rng.between(3600, 86400 * 30) * 1000000;
+    const std::int64_t long_ago = opts.start_unix_micros - rng.between(3600, 86400LL * 30) * 1000000;
     if (k < 30) {  // the ReplicaSet controller creates a pod
       const pod_info& p = random_pod();
       const actor& who = controllers.front();  // replicaset-controller
@@ -1585,8 +1792,9 @@ struct event_generator::impl {
       duration(r, 3000, 15000);
       const bool non_ascii = c.name == "greetings" || rng.chance(0.2);
       r.level = rng.chance(0.3) ? "Request" : "RequestResponse";
-      r.request_object = configmap_json(c, old_rv, long_ago, non_ascii);
-      if (r.level == "RequestResponse") r.response_object = configmap_json(c, next_rv(), long_ago, non_ascii);
+      const std::uint64_t content = rng.next();
+      r.request_object = configmap_json(c, old_rv, long_ago, non_ascii, content);
+      if (r.level == "RequestResponse") r.response_object = configmap_json(c, next_rv(), long_ago, non_ascii, content);
     } else if (k < 75) {  // a workload reads a ConfigMap, logged with its response
       const std::size_t wi = rng.index(workloads.size());
       const configmap_info& c = configmap_in(pods[workload_pod[wi]].ns);
@@ -1594,7 +1802,7 @@ struct event_generator::impl {
       target(r, res_configmaps, c.ns, c.name);
       duration(r, 400, 4000);
       r.level = "RequestResponse";
-      r.response_object = configmap_json(c, next_rv(), long_ago, c.name == "greetings");
+      r.response_object = configmap_json(c, next_rv(), long_ago, c.name == "greetings", rng.next());
     } else if (k < 90) {  // a node lease renewal logged with bodies
       node_info& n = nodes[rng.index(nodes.size())];
       begin(r, n.kubelet, "update");
@@ -1616,9 +1824,14 @@ struct event_generator::impl {
       json_writer w(patch);
       w.begin_object().key("metadata").begin_object().field("uid", p.uid).end_object().key("status").begin_object();
       w.key("$setElementOrder/conditions").begin_array();
-      for (std::string_view t : {"PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"})
+      for (std::string_view t :
+           {"PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"})
         w.begin_object().field("type", t).end_object();
-      w.end_array().key("conditions").begin_array().begin_object().time_field("lastTransitionTime", r.received - 1000000, 0);
+      w.end_array()
+          .key("conditions")
+          .begin_array()
+          .begin_object()
+          .time_field("lastTransitionTime", r.received - 1000000, 0);
       w.field("status", "True").field("type", "Ready").end_object().end_array().end_object().end_object();
       r.request_object = std::move(patch);
       r.response_object = pod_json(p, p.name, p.uid, next_rv(), long_ago, false, "Running");
@@ -1731,10 +1944,10 @@ struct event_generator::impl {
     } else {
       using scenario = void (impl::*)(request&);
       static constexpr std::pair<int, scenario> table[] = {
-          {1400, &impl::node_lease},  {900, &impl::control_plane_lease}, {1300, &impl::kubelet_ops},
-          {1500, &impl::controller_ops}, {1300, &impl::workload_get},   {900, &impl::list_ops},
-          {800, &impl::watch_ops},    {300, &impl::review_ops},          {300, &impl::non_resource},
-          {450, &impl::human_ops},    {200, &impl::scheduler_ops},       {150, &impl::aks_service_ops}};
+          {1400, &impl::node_lease},     {900, &impl::control_plane_lease}, {1300, &impl::kubelet_ops},
+          {1500, &impl::controller_ops}, {1300, &impl::workload_get},       {900, &impl::list_ops},
+          {800, &impl::watch_ops},       {300, &impl::review_ops},          {300, &impl::non_resource},
+          {450, &impl::human_ops},       {200, &impl::scheduler_ops},       {150, &impl::aks_service_ops}};
       static constexpr int total = [] {
         int t = 0;
         for (const auto& e : table) t += e.first;
@@ -1812,7 +2025,8 @@ class envelope_writer {
     resource_id_ = "/SUBSCRIPTIONS/" + to_upper(random_uuid(rng_)) + "/RESOURCEGROUPS/RG-CONTOSO-PROD-WESTEUROPE" +
                    "/PROVIDERS/MICROSOFT.CONTAINERSERVICE/MANAGEDCLUSTERS/" + cluster_;
     const std::string rs = random_k8s_suffix(rng_, 10);
-    for (int i = 0; i < 3; ++i) apiservers_.push_back({"kube-apiserver-" + rs + "-" + random_k8s_suffix(rng_, 5), random_hex(rng_, 64)});
+    for (int i = 0; i < 3; ++i)
+      apiservers_.push_back({"kube-apiserver-" + rs + "-" + random_k8s_suffix(rng_, 5), random_hex(rng_, 64)});
     guard_ = {"guard-" + random_k8s_suffix(rng_, 10) + "-" + random_k8s_suffix(rng_, 5), random_hex(rng_, 64)};
   }
 
@@ -1846,21 +2060,58 @@ class envelope_writer {
     o += R"({"category":")";
     o += category;
     o += R"(","operationName":"Microsoft.ContainerService/managedClusters/diagnosticLogs/Read","properties":{)";
-    auto containerid = [&] { o += R"("containerID":")"; o += pod.container_id; o += '"'; };
-    auto logf = [&] { o += R"("log":)"; append_json_string(o, log); };
-    auto podf = [&] { o += R"("pod":")"; o += pod.name; o += '"'; };
-    auto streamf = [&] { o += R"("stream":")"; o += stream; o += '"'; };
+    auto containerid = [&] {
+      o += R"("containerID":")";
+      o += pod.container_id;
+      o += '"';
+    };
+    auto logf = [&] {
+      o += R"("log":)";
+      append_json_string(o, log);
+    };
+    auto podf = [&] {
+      o += R"("pod":")";
+      o += pod.name;
+      o += '"';
+    };
+    auto streamf = [&] {
+      o += R"("stream":")";
+      o += stream;
+      o += '"';
+    };
     if (order == 0) {
-      containerid(); o += ','; logf(); o += ','; podf(); o += ','; streamf();
+      containerid();
+      o += ',';
+      logf();
+      o += ',';
+      podf();
+      o += ',';
+      streamf();
     } else if (order == 1) {
-      logf(); o += ','; containerid(); o += ','; streamf(); o += ','; podf();
+      logf();
+      o += ',';
+      containerid();
+      o += ',';
+      streamf();
+      o += ',';
+      podf();
     } else {
-      podf(); o += ','; logf(); o += ','; streamf(); o += ','; containerid();
+      podf();
+      o += ',';
+      logf();
+      o += ',';
+      streamf();
+      o += ',';
+      containerid();
     }
     o += R"(},"resourceId":")";
     o += resource_id_;
     o += '"';
-    auto timef = [&] { o += R"(,"time":")"; append_rfc3339(o, time_ns, 9, 9); o += '"'; };
+    auto timef = [&] {
+      o += R"(,"time":")";
+      append_rfc3339(o, time_ns, 9, 9);
+      o += '"';
+    };
     if (order == 0) {
       timef();
       o += R"(,"serviceBuild":"na")";
@@ -1897,24 +2148,31 @@ class envelope_writer {
       line += "Trace[" + id + "]: \"List\" accept:application/json, */*,audit-id:" + random_uuid(rng_) +
               ",client:10.224.0." + num_str(rng_.between(4, 11)) +
               ",api-group:,api-version:v1,name:,subresource:,namespace:,protocol:HTTP/2.0,resource:pods,scope:cluster,"
-              "url:/api/v1/pods,user-agent:Prometheus/2.54.1,verb:LIST (" ;
-      line += "07-Oct-2025 16:00:00.000) (total time: " + num_str(rng_.between(500, 3000)) + "ms):";
+              "url:/api/v1/pods,user-agent:Prometheus/2.54.1,verb:LIST (";
+      const std::int64_t total_ms = rng_.between(500, 3000);
+      append_klog_trace_start(line, t - total_ms * 1000);
+      line += ") (total time: " + num_str(total_ms) + "ms):";
     } else if (k < 75) {
       header('W', "dispatcher.go:217");
-      line += "Failed calling webhook, failing open mutation.gatekeeper.sh: failed calling webhook \"mutation.gatekeeper.sh\": "
-              "failed to call webhook: Post \"https://gatekeeper-webhook-service.gatekeeper-system.svc:443/v1/mutate?timeout=1s\": "
-              "context deadline exceeded";
+      line +=
+          "Failed calling webhook, failing open mutation.gatekeeper.sh: failed calling webhook "
+          "\"mutation.gatekeeper.sh\": "
+          "failed to call webhook: Post "
+          "\"https://gatekeeper-webhook-service.gatekeeper-system.svc:443/v1/mutate?timeout=1s\": "
+          "context deadline exceeded";
     } else if (k < 90) {
       header('E', "status.go:71");
-      line += "apiserver received an error that is not an metav1.Status: &errors.errorString{s:\"http2: stream closed\"}: "
-              "http2: stream closed";
+      line +=
+          "apiserver received an error that is not an metav1.Status: &errors.errorString{s:\"http2: stream closed\"}: "
+          "http2: stream closed";
     } else {
       header('I', "controller.go:615");
       line += "quota admission added evaluator for: leases.coordination.k8s.io";
     }
     line += '\n';
-    write_record(o, guard ? "guard" : "kube-apiserver", line, guard ? guard_ : apiservers_[rng_.index(apiservers_.size())],
-                 "stderr", t * 1000 + rng_.between(80000, 4000000));
+    write_record(o, guard ? "guard" : "kube-apiserver", line,
+                 guard ? guard_ : apiservers_[rng_.index(apiservers_.size())], "stderr",
+                 t * 1000 + rng_.between(80000, 4000000));
   }
 
   const generator_options& opts_;

@@ -72,7 +72,7 @@ struct generated_event {
   std::string_view verb;             ///< static strings, for statistics
   std::string_view level;
   std::string_view stage;
-  int code = 0;                      ///< responseStatus.code, 0 when absent (RequestReceived)
+  int code = 0;  ///< responseStatus.code, 0 when absent (RequestReceived)
 };
 
 /// Produces the event stream of one options set, in file order (stageTimestamp never

@@ -132,6 +132,11 @@ key lookup_key(std::string_view k) noexcept {
   return key::unknown;
 }
 
+// Keys that make an object an audit event (kind "Event" is checked on its value).
+bool identifies_event(key id) noexcept {
+  return id == key::audit_id || id == key::verb || id == key::request_uri || id == key::stage || id == key::level;
+}
+
 errc translate(error_code e) noexcept {
   switch (e) {
     case simdjson::UTF8_ERROR: return errc::invalid_utf8;
@@ -495,6 +500,8 @@ struct event_parser::impl {
       od::value v = f.value();
       error_code e = SUCCESS;
       const key id = lookup_key(k);
+      s.saw_event_key |= identifies_event(id);
+      s.saw_la_column |= id >= key::la_audit_id && id <= key::la_type;
       switch (id) {
         case key::unknown: break;
         case key::kind:
@@ -507,8 +514,6 @@ struct event_parser::impl {
           break;
         case key::level:
         case key::la_level:
-          s.saw_event_key |= id == key::level;
-          s.saw_la_column |= id == key::la_level;
           if (fields.has(field::level)) {
             field = "level";
             e = read_string(v, ev.level_text);
@@ -517,14 +522,10 @@ struct event_parser::impl {
           break;
         case key::audit_id:
         case key::la_audit_id:
-          s.saw_event_key |= id == key::audit_id;
-          s.saw_la_column |= id == key::la_audit_id;
           if (fields.has(field::audit_id)) { field = "auditID"; e = read_string(v, ev.audit_id); }
           break;
         case key::stage:
         case key::la_stage:
-          s.saw_event_key |= id == key::stage;
-          s.saw_la_column |= id == key::la_stage;
           if (fields.has(field::stage)) {
             field = "stage";
             e = read_string(v, ev.stage_text);
@@ -533,19 +534,14 @@ struct event_parser::impl {
           break;
         case key::request_uri:
         case key::la_request_uri:
-          s.saw_event_key |= id == key::request_uri;
-          s.saw_la_column |= id == key::la_request_uri;
           if (fields.has(field::request_uri)) { field = "requestURI"; e = read_string(v, ev.request_uri); }
           break;
         case key::verb:
         case key::la_verb:
-          s.saw_event_key |= id == key::verb;
-          s.saw_la_column |= id == key::la_verb;
           if (fields.has(field::verb)) { field = "verb"; e = read_string(v, ev.verb); }
           break;
         case key::user:
         case key::la_user:
-          s.saw_la_column |= id == key::la_user;
           if (fields.has(field::user)) {
             field = "user";
             e = with_object(v, id == key::la_user, [&](od::object o) { return read_user(o, ev.user); });
@@ -568,7 +564,6 @@ struct event_parser::impl {
           break;
         case key::source_ips:
         case key::la_source_ips:
-          s.saw_la_column |= id == key::la_source_ips;
           if (fields.has(field::source_ips)) {
             field = "sourceIPs";
             if (id == key::la_source_ips) {
@@ -580,12 +575,10 @@ struct event_parser::impl {
           break;
         case key::user_agent:
         case key::la_user_agent:
-          s.saw_la_column |= id == key::la_user_agent;
           if (fields.has(field::user_agent)) { field = "userAgent"; e = read_string(v, ev.user_agent); }
           break;
         case key::object_ref:
         case key::la_object_ref:
-          s.saw_la_column |= id == key::la_object_ref;
           if (fields.has(field::object_ref)) {
             field = "objectRef";
             e = with_object(v, id == key::la_object_ref, [&](od::object o) { return read_object_ref(o, ev.object_ref); });
@@ -593,7 +586,6 @@ struct event_parser::impl {
           break;
         case key::response_status:
         case key::la_response_status:
-          s.saw_la_column |= id == key::la_response_status;
           if (fields.has(field::response_status)) {
             field = "responseStatus";
             e = with_object(v, id == key::la_response_status,
@@ -602,7 +594,6 @@ struct event_parser::impl {
           break;
         case key::request_object:
         case key::la_request_object:
-          s.saw_la_column |= id == key::la_request_object;
           if (fields.has(field::request_object)) {
             field = "requestObject";
             e = id == key::la_request_object ? read_raw_dynamic(v, ev.request_object) : read_raw(v, ev.request_object);
@@ -610,7 +601,6 @@ struct event_parser::impl {
           break;
         case key::response_object:
         case key::la_response_object:
-          s.saw_la_column |= id == key::la_response_object;
           if (fields.has(field::response_object)) {
             field = "responseObject";
             e = id == key::la_response_object ? read_raw_dynamic(v, ev.response_object) : read_raw(v, ev.response_object);
@@ -618,7 +608,6 @@ struct event_parser::impl {
           break;
         case key::annotations:
         case key::la_annotations:
-          s.saw_la_column |= id == key::la_annotations;
           if (fields.has(field::annotations)) {
             field = "annotations";
             e = id == key::la_annotations ? read_raw_dynamic(v, ev.annotations) : read_raw(v, ev.annotations);
@@ -626,12 +615,10 @@ struct event_parser::impl {
           break;
         case key::request_received_timestamp:
         case key::la_request_received_time:
-          s.saw_la_column |= id == key::la_request_received_time;
           if (fields.has(field::request_received_timestamp)) { field = "requestReceivedTimestamp"; e = read_string(v, s.rr_text); }
           break;
         case key::stage_timestamp:
         case key::la_stage_received_time:
-          s.saw_la_column |= id == key::la_stage_received_time;
           if (fields.has(field::stage_timestamp)) { field = "stageTimestamp"; e = read_string(v, s.st_text); }
           break;
         case key::timestamp:
@@ -949,7 +936,7 @@ struct event_parser::impl {
         if (s.type == "AKSAuditAdmin") ev.origin.category = "kube-audit-admin";
       }
       if (!s.category.empty() && !is_audit_category(s.category)) return emit_skip(skip_reason::not_audit_category);
-    } else if (s.saw_event_key || !ev.verb.empty() || !ev.request_uri.empty()) {
+    } else if (s.saw_event_key) {
       record_format f = item_format == record_format::unknown ? record_format::native : item_format;
       if (f == record_format::aks_eventhub_record) f = record_format::native;
       if (!format_allows_leaf(f)) return emit_error(errc::format_mismatch, {}, "a native audit event", at);
@@ -1017,7 +1004,7 @@ struct event_parser::impl {
     }
     field = saved_field;
     event& ev = inner_scan.ev;
-    if (!(inner_scan.saw_event_key || !ev.verb.empty() || !ev.request_uri.empty())) {
+    if (!inner_scan.saw_event_key) {
       return emit_error(errc::bad_envelope, log_field, "the payload is not an audit event", at);
     }
     std::string_view bad_field;

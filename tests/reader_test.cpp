@@ -48,20 +48,9 @@ class trickle_source final : public detail::byte_source {
 };
 
 test::read_result read_trickle(std::string_view data, std::size_t step, reader_options opt = {}) {
-  test::read_result r;
   reader rd(opt);
   rd.open_source(std::make_unique<trickle_source>(data, step), "trickle");
-  batch b;
-  while (rd.next(b)) {
-    for (const event& e : b.events) {
-      r.events.push_back(e.to_owned());
-      write_json(e, r.cat);
-      r.cat += '\n';
-    }
-    for (const record_error& e : b.errors) r.errors.push_back(e.error);
-  }
-  r.stats = rd.stats();
-  return r;
+  return test::drain(rd);
 }
 
 }  // namespace

@@ -24,10 +24,9 @@ struct read_result {
   }
 };
 
-inline read_result read_all(std::string_view data, reader_options opt = {}) {
+/// Reads everything `rd` (already opened) yields.
+inline read_result drain(reader& rd) {
   read_result r;
-  reader rd(opt);
-  rd.open_memory(data, "mem");
   batch b;
   while (rd.next(b)) {
     for (const event& e : b.events) {
@@ -39,6 +38,12 @@ inline read_result read_all(std::string_view data, reader_options opt = {}) {
   }
   r.stats = rd.stats();
   return r;
+}
+
+inline read_result read_all(std::string_view data, reader_options opt = {}) {
+  reader rd(opt);
+  rd.open_memory(data, "mem");
+  return drain(rd);
 }
 
 inline std::string slurp(const std::filesystem::path& p) {

@@ -342,10 +342,11 @@ class reader_impl {
         }
       }
       // Not a document: report the first line alone and go on with the next line.
-      const bool truncated = tail_end == nullptr && !stop && eof_;
-      report(sink, truncated ? errc::truncated_record : errc::invalid_json,
-             truncated ? "the input ends inside this record"
-                       : "a line that opens a JSON value it does not close (the lines after it are read on their own)",
+      // The first line opened brackets it never closed: it is a truncated record either way.
+      const bool at_end = tail_end == nullptr && !stop && eof_;
+      report(sink, errc::truncated_record,
+             at_end ? "the input ends inside this record"
+                    : "the line ends inside a JSON value (the lines after it are read on their own)",
              place);
       consume_line(nl, e);
     }

@@ -107,6 +107,7 @@ TEST_CASE("reader: a truncated line loses only itself") {
   CHECK(r.errors[0].code == errc::truncated_record);
   CHECK(r.errors[1].line == 4);
   CHECK(r.errors[1].offset == in.find(bad2));
+  CHECK(r.errors[1].code == errc::truncated_record);
   CHECK(r.events[2]->user.username == "u3");
 }
 

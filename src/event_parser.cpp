@@ -295,6 +295,10 @@ struct event_parser::impl {
     }
     od::array arr;
     if (auto e = v.get_array().get(arr); e) return e;
+    return read_string_array(arr, out_list);
+  }
+
+  error_code read_string_array(od::array arr, std::span<const std::string_view>& out_list) {
     list_scratch.clear();
     for (auto el : arr) {
       od::value item;
@@ -490,7 +494,7 @@ struct event_parser::impl {
   }
 
   // ----- the one switch ----------------------------------------------------------------------
-  error_code scan_object(od::object obj, object_scan& s, int depth, record_format item_format) {
+  error_code scan_object(od::object obj, object_scan& s, int depth) {
     event& ev = s.ev;
     for (auto fr : obj) {
       od::field f;
@@ -704,7 +708,6 @@ struct event_parser::impl {
       }
       if (e) return e;
     }
-    (void)item_format;
     return SUCCESS;
   }
 
@@ -722,19 +725,7 @@ struct event_parser::impl {
     if (auto e = inner.iterate(copy, text.size(), text.size() + simdjson::SIMDJSON_PADDING).get(doc); e) return e;
     od::array arr;
     if (auto e = doc.get_array().get(arr); e) return e;
-    list_scratch.clear();
-    for (auto el : arr) {
-      std::string_view s;
-      od::value item;
-      if (auto e = std::move(el).get(item); e) return e;
-      if (auto e = read_string(item, s); e) return e;
-      list_scratch.push_back(s);
-    }
-    auto* mem = self.arena_.allocate_array<std::string_view>(list_scratch.size() + 1);
-    if (mem == nullptr) return simdjson::MEMALLOC;
-    for (std::size_t i = 0; i < list_scratch.size(); ++i) ::new (mem + i) std::string_view(list_scratch[i]);
-    out_list = std::span<const std::string_view>(mem, list_scratch.size());
-    return SUCCESS;
+    return read_string_array(arr, out_list);
   }
 
   error_code read_log(od::value v, object_scan& s) {
@@ -884,7 +875,7 @@ struct event_parser::impl {
   error_code scan_and_emit(od::object obj, int depth, record_format item_format, const record_place& at) {
     object_scan s;
     field = {};
-    error_code e = scan_object(obj, s, depth, item_format);
+    error_code e = scan_object(obj, s, depth);
     if (e) {
       if (!item_local(e)) return e;
       emit_error(translate(e), field, simdjson::error_message(e), at);
@@ -996,7 +987,7 @@ struct event_parser::impl {
     inner_scan.ev.origin = s.ev.origin;
     std::string_view saved_field = field;
     field = {};
-    error_code e = with_inner_object(text, padded, [&](od::object o) { return scan_object(o, inner_scan, 2, record_format::native); });
+    error_code e = with_inner_object(text, padded, [&](od::object o) { return scan_object(o, inner_scan, 2); });
     if (e) {
       std::string_view f = field.empty() ? log_field : field;
       field = saved_field;

@@ -2,6 +2,7 @@
 #include "k8saudit/write.h"
 
 #include <array>
+#include <charconv>
 #include <cstring>
 
 #include "k8saudit/time.h"
@@ -202,7 +203,9 @@ void write_json(const event& ev, std::string& out) {
     rw.raw_if("details", r.details);
     if (r.code != 0) {
       rw.key("code");
-      out += std::to_string(r.code);
+      char digits[16];
+      auto [end, ec] = std::to_chars(digits, digits + sizeof digits, r.code);
+      out.append(digits, end);
     }
   }
   w.raw_if("requestObject", ev.request_object);

@@ -28,8 +28,8 @@ t1_result run_t1(std::string_view jsonl, field_mask fields) {
   return acc.finish();
 }
 
-constexpr field_mask t1_fields = field::verb | field::user | field::object_ref | field::response_status | field::stage |
-                                 field::request_received_timestamp;
+constexpr field_mask t1_fields = part::verb | part::user | part::object_ref | part::response_status | part::stage |
+                                 part::request_received_timestamp;
 
 const bool registered_t1 = register_t1("k8saudit", [](std::string_view s) { return run_t1(s, t1_fields); });
 const bool registered_t2 =

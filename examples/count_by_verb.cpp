@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   k8saudit::reader_options opt;
-  opt.fields = k8saudit::field::verb;  // read only what we need: the rest is skipped unread
+  opt.fields = k8saudit::part::verb;  // read only what we need: the rest is skipped unread
   k8saudit::reader reader(opt);
   if (auto ok = reader.open(argv[1]); !ok) {
     std::fprintf(stderr, "%s\n", k8saudit::message(ok.error()).c_str());

@@ -514,11 +514,11 @@ struct event_parser::impl {
           if (!e && ev.kind == "Event") s.saw_event_key = true;
           break;
         case key::api_version:
-          if (fields.has(field::api_version)) { field = "apiVersion"; e = read_string(v, ev.api_version); }
+          if (fields.has(part::api_version)) { field = "apiVersion"; e = read_string(v, ev.api_version); }
           break;
         case key::level:
         case key::la_level:
-          if (fields.has(field::level)) {
+          if (fields.has(part::level)) {
             field = "level";
             e = read_string(v, ev.level_text);
             ev.level = parse_level(ev.level_text);
@@ -526,11 +526,11 @@ struct event_parser::impl {
           break;
         case key::audit_id:
         case key::la_audit_id:
-          if (fields.has(field::audit_id)) { field = "auditID"; e = read_string(v, ev.audit_id); }
+          if (fields.has(part::audit_id)) { field = "auditID"; e = read_string(v, ev.audit_id); }
           break;
         case key::stage:
         case key::la_stage:
-          if (fields.has(field::stage)) {
+          if (fields.has(part::stage)) {
             field = "stage";
             e = read_string(v, ev.stage_text);
             ev.stage = parse_stage(ev.stage_text);
@@ -538,21 +538,21 @@ struct event_parser::impl {
           break;
         case key::request_uri:
         case key::la_request_uri:
-          if (fields.has(field::request_uri)) { field = "requestURI"; e = read_string(v, ev.request_uri); }
+          if (fields.has(part::request_uri)) { field = "requestURI"; e = read_string(v, ev.request_uri); }
           break;
         case key::verb:
         case key::la_verb:
-          if (fields.has(field::verb)) { field = "verb"; e = read_string(v, ev.verb); }
+          if (fields.has(part::verb)) { field = "verb"; e = read_string(v, ev.verb); }
           break;
         case key::user:
         case key::la_user:
-          if (fields.has(field::user)) {
+          if (fields.has(part::user)) {
             field = "user";
             e = with_object(v, id == key::la_user, [&](od::object o) { return read_user(o, ev.user); });
           }
           break;
         case key::impersonated_user:
-          if (fields.has(field::impersonated_user)) {
+          if (fields.has(part::impersonated_user)) {
             field = "impersonatedUser";
             e = with_object(v, false, [&](od::object o) {
               ev.has_impersonated_user = true;
@@ -561,14 +561,14 @@ struct event_parser::impl {
           }
           break;
         case key::authentication_metadata:
-          if (fields.has(field::authentication_metadata)) {
+          if (fields.has(part::authentication_metadata)) {
             field = "authenticationMetadata";
             e = read_raw(v, ev.authentication_metadata);
           }
           break;
         case key::source_ips:
         case key::la_source_ips:
-          if (fields.has(field::source_ips)) {
+          if (fields.has(part::source_ips)) {
             field = "sourceIPs";
             if (id == key::la_source_ips) {
               e = read_string_list_dynamic(v, ev.source_ips);
@@ -579,18 +579,18 @@ struct event_parser::impl {
           break;
         case key::user_agent:
         case key::la_user_agent:
-          if (fields.has(field::user_agent)) { field = "userAgent"; e = read_string(v, ev.user_agent); }
+          if (fields.has(part::user_agent)) { field = "userAgent"; e = read_string(v, ev.user_agent); }
           break;
         case key::object_ref:
         case key::la_object_ref:
-          if (fields.has(field::object_ref)) {
+          if (fields.has(part::object_ref)) {
             field = "objectRef";
             e = with_object(v, id == key::la_object_ref, [&](od::object o) { return read_object_ref(o, ev.object_ref); });
           }
           break;
         case key::response_status:
         case key::la_response_status:
-          if (fields.has(field::response_status)) {
+          if (fields.has(part::response_status)) {
             field = "responseStatus";
             e = with_object(v, id == key::la_response_status,
                             [&](od::object o) { return read_status(o, ev.response_status); });
@@ -598,42 +598,42 @@ struct event_parser::impl {
           break;
         case key::request_object:
         case key::la_request_object:
-          if (fields.has(field::request_object)) {
+          if (fields.has(part::request_object)) {
             field = "requestObject";
             e = id == key::la_request_object ? read_raw_dynamic(v, ev.request_object) : read_raw(v, ev.request_object);
           }
           break;
         case key::response_object:
         case key::la_response_object:
-          if (fields.has(field::response_object)) {
+          if (fields.has(part::response_object)) {
             field = "responseObject";
             e = id == key::la_response_object ? read_raw_dynamic(v, ev.response_object) : read_raw(v, ev.response_object);
           }
           break;
         case key::annotations:
         case key::la_annotations:
-          if (fields.has(field::annotations)) {
+          if (fields.has(part::annotations)) {
             field = "annotations";
             e = id == key::la_annotations ? read_raw_dynamic(v, ev.annotations) : read_raw(v, ev.annotations);
           }
           break;
         case key::request_received_timestamp:
         case key::la_request_received_time:
-          if (fields.has(field::request_received_timestamp)) { field = "requestReceivedTimestamp"; e = read_string(v, s.rr_text); }
+          if (fields.has(part::request_received_timestamp)) { field = "requestReceivedTimestamp"; e = read_string(v, s.rr_text); }
           break;
         case key::stage_timestamp:
         case key::la_stage_received_time:
-          if (fields.has(field::stage_timestamp)) { field = "stageTimestamp"; e = read_string(v, s.st_text); }
+          if (fields.has(part::stage_timestamp)) { field = "stageTimestamp"; e = read_string(v, s.st_text); }
           break;
         case key::timestamp:
-          if (fields.has(field::stage_timestamp) || fields.has(field::request_received_timestamp)) {
+          if (fields.has(part::stage_timestamp) || fields.has(part::request_received_timestamp)) {
             field = "timestamp";
             e = read_string(v, s.ts_text);
           }
           break;
         case key::metadata:
           // v1beta1 ObjectMeta (creationTimestamp); in an EventList it is ListMeta: harmless.
-          if (fields.has(field::stage_timestamp)) {
+          if (fields.has(part::stage_timestamp)) {
             field = "metadata";
             e = with_object(v, false, [&](od::object o) -> error_code {
               for (auto fr2 : o) {
@@ -956,11 +956,11 @@ struct event_parser::impl {
     std::string_view st = s.st_text, st_name = "stageTimestamp";
     if (st.empty()) { st = s.created_text; st_name = "metadata.creationTimestamp"; }
     if (st.empty()) { st = s.ts_text; st_name = "timestamp"; }
-    if (!rr.empty() && fields.has(field::request_received_timestamp)) {
+    if (!rr.empty() && fields.has(part::request_received_timestamp)) {
       if (!parse(rr, rr_name, ev.request_received_timestamp)) return false;
       ev.request_received_timestamp_text = rr;
     }
-    if (!st.empty() && fields.has(field::stage_timestamp)) {
+    if (!st.empty() && fields.has(part::stage_timestamp)) {
       if (!parse(st, st_name, ev.stage_timestamp)) return false;
       ev.stage_timestamp_text = st;
     }

@@ -136,7 +136,7 @@ inline std::uint32_t two_digits(const char* p) noexcept {
   return a * 10 + b;
 }
 
-inline unexpected bad(std::string_view detail) noexcept {
+inline unexpected<> bad(std::string_view detail) noexcept {
   return unexpected(errc::bad_timestamp, {}, detail);
 }
 

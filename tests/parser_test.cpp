@@ -180,7 +180,7 @@ TEST_CASE("parser: unknown and null fields are skipped") {
 
 TEST_CASE("parser: the field mask skips what is not asked for") {
   parser_options o;
-  o.fields = field::verb | field::object_ref;
+  o.fields = part::verb | part::object_ref;
   parser p(o);
   auto r = p.parse(full_event);
   REQUIRE(r.has_value());

@@ -56,35 +56,50 @@ struct error {
 /// A readable one-line message: "invalid_json at line 3 (offset 120), field 'verb': ...".
 std::string message(const error& e);
 
-/// Tag for constructing a failed result, spelled like std::unexpected.
+/// Tag for constructing a failed result, spelled like std::unexpected:
+/// `return k8saudit::unexpected(errc::wrong_type, "verb");` or `return unexpected(my_error);`.
+template <class E = error>
 struct unexpected {
-  error value;
-  constexpr explicit unexpected(error e) noexcept : value(e) {}
+  E value;
+  constexpr explicit unexpected(E e) noexcept(std::is_nothrow_move_constructible_v<E>) : value(std::move(e)) {}
   constexpr explicit unexpected(errc c, std::string_view field = {}, std::string_view detail = {}) noexcept
+    requires std::is_same_v<E, error>
       : value{c, 0, 0, field, detail} {}
 };
+unexpected(errc) -> unexpected<error>;
+unexpected(errc, std::string_view) -> unexpected<error>;
+unexpected(errc, std::string_view, std::string_view) -> unexpected<error>;
+template <class E>
+unexpected(E) -> unexpected<E>;
 
-/// `result<T>`: a T or an error, with std::expected's spelling (has_value, value, error,
-/// operator*, operator->). Accessing the wrong alternative is a precondition violation.
-template <class T>
+/// `result<T, E>`: a T or an E (by default an `error`), with std::expected's spelling
+/// (has_value, value, error, operator*, operator->). Accessing the wrong alternative is a
+/// precondition violation.
+template <class T, class E = error>
 class [[nodiscard]] result {
  public:
   using value_type = T;
+  using error_type = E;
   result() noexcept(std::is_nothrow_default_constructible_v<T>) : ok_(true) { ::new (&val_) T(); }
   result(T v) noexcept(std::is_nothrow_move_constructible_v<T>) : ok_(true) { ::new (&val_) T(std::move(v)); }
-  result(unexpected u) noexcept : ok_(false) { ::new (&err_) k8saudit::error(u.value); }
+  result(unexpected<E> u) noexcept(std::is_nothrow_move_constructible_v<E>) : ok_(false) {
+    ::new (&err_) E(std::move(u.value));
+  }
   result(const result& o) : ok_(o.ok_) {
-    if (ok_) ::new (&val_) T(o.val_); else ::new (&err_) k8saudit::error(o.err_);
+    if (ok_) ::new (&val_) T(o.val_); else ::new (&err_) E(o.err_);
   }
-  result(result&& o) noexcept(std::is_nothrow_move_constructible_v<T>) : ok_(o.ok_) {
-    if (ok_) ::new (&val_) T(std::move(o.val_)); else ::new (&err_) k8saudit::error(o.err_);
+  result(result&& o) noexcept(std::is_nothrow_move_constructible_v<T> && std::is_nothrow_move_constructible_v<E>)
+      : ok_(o.ok_) {
+    if (ok_) ::new (&val_) T(std::move(o.val_)); else ::new (&err_) E(std::move(o.err_));
   }
-  result& operator=(result o) noexcept(std::is_nothrow_move_constructible_v<T>) {
+  result& operator=(result o) noexcept(std::is_nothrow_move_constructible_v<T> && std::is_nothrow_move_constructible_v<E>) {
     this->~result();
     ::new (this) result(std::move(o));
     return *this;
   }
-  ~result() { if (ok_) val_.~T(); }
+  ~result() {
+    if (ok_) val_.~T(); else err_.~E();
+  }
 
   [[nodiscard]] bool has_value() const noexcept { return ok_; }
   explicit operator bool() const noexcept { return ok_; }
@@ -95,22 +110,22 @@ class [[nodiscard]] result {
   const T& operator*() const& noexcept { return val_; }
   T* operator->() noexcept { return &val_; }
   const T* operator->() const noexcept { return &val_; }
-  [[nodiscard]] const k8saudit::error& error() const noexcept { return err_; }
+  [[nodiscard]] const E& error() const noexcept { return err_; }
 
  private:
   bool ok_;
   union {
     T val_;
-    k8saudit::error err_;
+    E err_;
   };
 };
 
 /// `result<void>`: success or an error.
 template <>
-class [[nodiscard]] result<void> {
+class [[nodiscard]] result<void, k8saudit::error> {
  public:
   result() noexcept = default;
-  result(unexpected u) noexcept : err_(u.value) {}
+  result(unexpected<k8saudit::error> u) noexcept : err_(u.value) {}
   [[nodiscard]] bool has_value() const noexcept { return !err_; }
   explicit operator bool() const noexcept { return !err_; }
   [[nodiscard]] const k8saudit::error& error() const noexcept { return err_; }

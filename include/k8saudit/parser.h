@@ -23,8 +23,9 @@
 
 namespace k8saudit {
 
-/// The fields a caller needs, as bits. Timestamps include their v1beta1 fallbacks.
-enum class field : std::uint32_t {
+/// The parts of an event a caller needs, as bits (the parser's projection). Timestamps include
+/// their v1beta1 fallbacks. (The name `field` belongs to the filter's typed field references.)
+enum class part : std::uint32_t {
   kind = 1u << 0,
   api_version = 1u << 1,
   level = 1u << 2,
@@ -50,11 +51,11 @@ enum class field : std::uint32_t {
 class field_mask {
  public:
   constexpr field_mask() noexcept = default;
-  constexpr field_mask(field f) noexcept : bits_(static_cast<std::uint32_t>(f)) {}
+  constexpr field_mask(part f) noexcept : bits_(static_cast<std::uint32_t>(f)) {}
   static constexpr field_mask all() noexcept { return from_bits((1u << 19) - 1); }
   static constexpr field_mask none() noexcept { return {}; }
   static constexpr field_mask from_bits(std::uint32_t b) noexcept { field_mask m; m.bits_ = b; return m; }
-  [[nodiscard]] constexpr bool has(field f) const noexcept { return (bits_ & static_cast<std::uint32_t>(f)) != 0; }
+  [[nodiscard]] constexpr bool has(part f) const noexcept { return (bits_ & static_cast<std::uint32_t>(f)) != 0; }
   [[nodiscard]] constexpr std::uint32_t bits() const noexcept { return bits_; }
   constexpr field_mask operator|(field_mask o) const noexcept { return from_bits(bits_ | o.bits_); }
   constexpr field_mask& operator|=(field_mask o) noexcept { bits_ |= o.bits_; return *this; }
@@ -63,7 +64,7 @@ class field_mask {
  private:
   std::uint32_t bits_{0};
 };
-constexpr field_mask operator|(field a, field b) noexcept { return field_mask(a) | field_mask(b); }
+constexpr field_mask operator|(part a, part b) noexcept { return field_mask(a) | field_mask(b); }
 
 /// Parser settings.
 struct parser_options {

@@ -5,6 +5,14 @@
 // until its brackets balance; the candidate becomes a record only if it parses as a whole.
 // Otherwise the first line alone is reported and framing resumes at the next line, so a broken
 // line never swallows the lines after it.
+//
+// Prefilter: a single line `{...}` that reader_options::prefilter rejects is skipped before
+// parsing, but only when it cannot be the first line of a multi-line document. That is known
+// from the next non-blank byte: in valid JSON a `}` that ends a line inside a still-open
+// container is followed by `,`, `}` or `]`, never by `{`; so `{` (or the end of input) after it
+// proves that the line is a record on its own. When that byte has not been read yet, the
+// reader waits for it (the line is kept in the window), so results do not depend on how the
+// bytes arrive.
 #include "k8saudit/reader.h"
 
 #include <algorithm>
@@ -34,6 +42,7 @@ std::string_view name(skip_reason r) noexcept {
     case skip_reason::not_an_event: return "not_an_event";
     case skip_reason::gcp_log_entry: return "gcp_log_entry";
     case skip_reason::empty_container: return "empty_container";
+    case skip_reason::prefiltered: return "prefiltered";
     case skip_reason::count_: break;
   }
   return "unknown";
@@ -275,6 +284,15 @@ class reader_impl {
       }
 
       if (!ml_.active) {
+        const verdict v = prefilter_line(p, line_len, nl, e);
+        if (v == verdict::wait) return step::need_data;
+        if (v == verdict::skip) {
+          ++stats_.records;
+          ++stats_.skipped;
+          ++stats_.skipped_by_reason[static_cast<std::size_t>(skip_reason::prefiltered)];
+          consume_line(nl, e);
+          continue;
+        }
         errc failure = engine_.try_record(p, line_len, place, sink);
         if (failure == errc::ok) {
           consume_line(nl, e);
@@ -350,6 +368,26 @@ class reader_impl {
              place);
       consume_line(nl, e);
     }
+  }
+
+  enum class verdict { parse, skip, wait };
+
+  // What to do with the line [p, p + len) (trimmed; nl = its newline or nullptr at the end of
+  // input) before parsing it. The prefilter runs first: the look-ahead is only needed to reject.
+  verdict prefilter_line(const char* p, std::size_t len, const char* nl, const char* e) const noexcept {
+    const prefilter* pf = opt_.prefilter;
+    if (pf == nullptr || pf->empty()) return verdict::parse;
+    if (len < 2 || p[0] != '{' || p[len - 1] != '}') return verdict::parse;
+    if (pf->may_match(std::string_view(p, len))) return verdict::parse;
+    if (opt_.format == input_format::jsonl) return verdict::skip;  // lines are never joined
+    const char* q = nl != nullptr ? nl + 1 : e;
+    while (q < e && is_space(*q)) ++q;
+    if (q < e) return *q == '{' ? verdict::skip : verdict::parse;
+    if (eof_) return verdict::skip;
+    // Not read yet: wait only if fill() can read more (free room, or the window may still grow);
+    // otherwise it could not make progress, and parsing is always correct.
+    const bool can_read = end_ - begin_ < cap_ || cap_ <= opt_.max_record_size;
+    return can_read ? verdict::wait : verdict::parse;
   }
 
   void consume_line(const char* nl, const char* e, const char* line_end = nullptr) {

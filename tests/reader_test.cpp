@@ -237,3 +237,197 @@ TEST_CASE("reader: files, standard input names and gzip") {
   batch b;
   CHECK_FALSE(rd.next(b));
 }
+
+// ----- prefilter ---------------------------------------------------------------------------------
+
+namespace {
+
+constexpr auto prefiltered = static_cast<std::size_t>(skip_reason::prefiltered);
+
+prefilter deletes_only() {
+  prefilter pf;
+  pf.require_any({{"delete"}});
+  return pf;
+}
+
+// "auditID line offset" of each event with verb `verb`: where and what was found.
+std::vector<std::string> found(const test::read_result& r, std::string_view verb = "delete") {
+  std::vector<std::string> out;
+  for (const auto& e : r.events) {
+    if (e->verb != verb) continue;
+    out.push_back(std::string(e->audit_id) + " " + std::to_string(e->origin.line) + " " +
+                  std::to_string(e->origin.offset));
+  }
+  return out;
+}
+
+// 50 JSON lines, deletes at lines 8, 24 and 50 (the last one: it has no line after it).
+std::string fifty_lines() {
+  std::string s;
+  for (int i = 0; i < 50; ++i) s += ev(i, i == 7 || i == 23 || i == 49 ? "delete" : "get") + "\n";
+  return s;
+}
+
+std::string aks_record(const std::string& event) {
+  return R"({"category":"kube-audit","operationName":"Microsoft.ContainerService/managedClusters/diagnosticLogs/Read",)"
+         R"("properties":{"containerID":"abc","log":)" +
+         test::json_quote(event + "\n") +
+         R"(,"pod":"kube-apiserver-1","stream":"stdout"},"resourceId":"/SUBSCRIPTIONS/0/RESOURCEGROUPS/RG/PROVIDERS/)"
+         R"(MICROSOFT.CONTAINERSERVICE/MANAGEDCLUSTERS/prod","time":"2025-10-07T16:19:20.647880072Z"})";
+}
+
+}  // namespace
+
+TEST_CASE("reader: prefilter skips the lines that cannot match, and only those") {
+  const prefilter pf = deletes_only();
+  reader_options opt;
+  opt.prefilter = &pf;
+  const std::string base = fifty_lines();
+  // With a final newline, without one, and with lines forced to JSON lines.
+  for (int variant = 0; variant < 3; ++variant) {
+    CAPTURE(variant);
+    const std::string in = variant == 1 ? base.substr(0, base.size() - 1) : base;
+    reader_options o = opt;
+    if (variant == 2) o.format = input_format::jsonl;
+    auto plain = read_all(in);
+    auto r = read_all(in, o);
+    CHECK(r.adds_up());
+    CHECK(r.stats.records == 50);
+    CHECK(r.stats.events == 3);
+    CHECK(r.stats.skipped == 47);
+    CHECK(r.stats.skipped_by_reason[prefiltered] == 47);
+    CHECK(r.stats.errors == 0);
+    CHECK(r.stats.lines == plain.stats.lines);
+    CHECK(r.stats.bytes == plain.stats.bytes);
+    REQUIRE(found(r).size() == 3);
+    CHECK(found(r) == found(plain));
+    CHECK(r.events[0]->audit_id == "id-7");
+    CHECK(r.events[2]->origin.line == 50);
+    CHECK(r.events[2]->origin.record == ev(49, "delete"));
+  }
+  // Off when absent or empty.
+  const prefilter empty;
+  reader_options off;
+  off.prefilter = &empty;
+  auto all = read_all(base, off);
+  CHECK(all.stats.events == 50);
+  CHECK(all.stats.skipped_by_reason[prefiltered] == 0);
+  CHECK(name(skip_reason::prefiltered) == "prefiltered");
+}
+
+TEST_CASE("reader: prefilter never touches a document spanning lines") {
+  const prefilter pf = deletes_only();
+  reader_options opt;
+  opt.prefilter = &pf;
+  // "delete" only on an inner line.
+  const std::string pretty = "{\n  \"kind\": \"Event\",\n  \"auditID\": \"p1\",\n  \"verb\": \"delete\",\n"
+                             "  \"user\": {\n    \"username\": \"bob\"\n  }\n}\n";
+  // Its first line is `{...}` without "delete": only the `,` after it says it is not a record.
+  const std::string opens_like_a_record = R"({"kind":"Event","auditID":"p2","user":{"username":"bob"})"
+                                          "\n,\"verb\":\"delete\"}\n";
+  // No "delete" at all: multi-line documents are parsed whatever they hold.
+  const std::string pretty_patch = "{\n \"verb\": \"patch\",\n \"auditID\": \"p3\",\n \"user\": {\"username\": \"p\"}\n}\n";
+  const std::string in = ev(1) + "\n" + pretty + ev(2) + "\n" + opens_like_a_record + ev(3) + "\n" + pretty_patch +
+                         ev(4, "delete") + "\n" + ev(5) + "\n";
+  auto plain = read_all(in);
+  auto r = read_all(in, opt);
+  CHECK(plain.stats.errors == 0);
+  CHECK(r.adds_up());
+  CHECK(r.stats.errors == 0);
+  CHECK(found(r) == found(plain));
+  REQUIRE(found(r).size() == 3);
+  CHECK(found(r)[0].starts_with("p1 2 "));
+  CHECK(found(r)[1].starts_with("p2 "));
+  CHECK(found(r, "patch") == found(plain, "patch"));
+  CHECK(found(r, "patch").size() == 1);
+  CHECK(r.stats.skipped_by_reason[prefiltered] == 4);  // ev(1), ev(2), ev(3), ev(5)
+  CHECK(r.stats.lines == plain.stats.lines);
+}
+
+TEST_CASE("reader: prefilter results do not depend on how the bytes arrive") {
+  const prefilter pf = deletes_only();
+  reader_options opt;
+  opt.prefilter = &pf;
+  const std::string pretty = "{\n \"verb\": \"delete\",\n \"user\": {\"username\": \"p\"}\n}\n";
+  const std::string in = fifty_lines() + "garbage line\n" + pretty + R"({"items":[)" + ev(100) + "," + ev(101, "delete") +
+                         "]}\n" + lines(20) + pretty + "\n\n  \n" + ev(200) + "\n   \n" + ev(201, "delete") + "\n\n";
+  auto whole = read_all(in, opt);
+  CHECK(whole.adds_up());
+  CHECK(whole.stats.skipped_by_reason[prefiltered] == 47 + 20 + 1);
+  CHECK(found(whole) == found(read_all(in)));
+  reader_options small = opt;
+  small.window_size = 256;
+  small.max_batch_events = 2;
+  for (std::size_t step : {1u, 3u, 64u, 1000u}) {
+    CAPTURE(step);
+    auto t = read_trickle(in, step, small);
+    CHECK(t.adds_up());
+    CHECK(t.cat == whole.cat);
+    CHECK(t.stats.records == whole.stats.records);
+    CHECK(t.stats.lines == whole.stats.lines);
+    CHECK(t.stats.skipped_by_reason == whole.stats.skipped_by_reason);
+    REQUIRE(t.errors.size() == whole.errors.size());
+    for (std::size_t i = 0; i < t.errors.size(); ++i) CHECK(t.errors[i].line == whole.errors[i].line);
+  }
+}
+
+TEST_CASE("reader: prefilter waits for the byte after a line that fills the window") {
+  const prefilter pf = deletes_only();
+  reader_options opt;
+  opt.prefilter = &pf;
+  opt.window_size = 4096;
+  // A rejected line that is exactly one full window with its newline: seeing what follows
+  // needs a refill that grows the window.
+  std::string big = ev(1);
+  big.insert(big.size() - 1, R"(,"pad":")" + std::string(4095 - big.size() - 9, 'x') + "\"");
+  REQUIRE(big.size() == 4095);
+  const std::string in = big + "\n" + ev(2) + "\n";
+  for (std::size_t step : {1u, 100u, 5000u}) {
+    CAPTURE(step);
+    auto r = read_trickle(in, step, opt);
+    CHECK(r.adds_up());
+    CHECK(r.stats.skipped_by_reason[prefiltered] == 2);
+    CHECK(r.events.empty());
+  }
+  // When the window may not grow (max_record_size), the line is parsed instead: never stuck.
+  opt.max_record_size = 4095;
+  auto r = read_trickle(in, 1, opt);
+  CHECK(r.adds_up());
+  CHECK(r.stats.errors == 0);
+  CHECK(r.stats.records == 2);
+}
+
+TEST_CASE("reader: prefilter on AKS Event Hub messages: one line, one record") {
+  const prefilter pf = deletes_only();
+  reader_options opt;
+  opt.prefilter = &pf;
+  const std::string with = R"({"records":[)" + aks_record(ev(1)) + "," + aks_record(ev(2, "delete")) + "]}";
+  const std::string without = R"({"records":[)" + aks_record(ev(3)) + "," + aks_record(ev(4)) + "]}";
+  const std::string in = without + "\n" + with + "\n" + without + "\n";
+  auto plain = read_all(in);
+  CHECK(plain.stats.events == 6);
+  auto r = read_all(in, opt);
+  CHECK(r.adds_up());
+  CHECK(r.stats.records == 4);  // 2 messages skipped whole + the 2 records of the kept one
+  CHECK(r.stats.skipped_by_reason[prefiltered] == 2);
+  REQUIRE(r.events.size() == 2);  // the kept message is parsed whole: its "get" too
+  CHECK(found(r) == found(plain));
+  CHECK(r.events[1]->origin.format == record_format::aks_eventhub_record);
+  CHECK(r.events[1]->origin.line == 2);
+}
+
+TEST_CASE("reader: prefilter lets \\u escapes through and does not validate what it rejects") {
+  const prefilter pf = deletes_only();
+  reader_options opt;
+  opt.prefilter = &pf;
+  std::string escaped = ev(1, "\\u0064elete");
+  const std::string in = escaped + "\n" + R"({"verb":"get",})" + "\n" + ev(2) + "\n";
+  auto r = read_all(in, opt);
+  CHECK(r.adds_up());
+  REQUIRE(r.events.size() == 1);
+  CHECK(r.events[0]->verb == "delete");
+  // The broken line is rejected unparsed: a skip, not an error (without a prefilter: an error).
+  CHECK(r.stats.errors == 0);
+  CHECK(r.stats.skipped_by_reason[prefiltered] == 2);
+  CHECK(read_all(in).stats.errors == 1);
+}

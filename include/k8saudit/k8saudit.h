@@ -8,5 +8,7 @@
 #include "k8saudit/formats.h"
 #include "k8saudit/event.h"
 #include "k8saudit/parser.h"
+#include "k8saudit/prefilter.h"
 #include "k8saudit/reader.h"
+#include "k8saudit/filter.h"
 #include "k8saudit/write.h"

@@ -37,6 +37,7 @@
 #include "k8saudit/event.h"
 #include "k8saudit/formats.h"
 #include "k8saudit/parser.h"
+#include "k8saudit/prefilter.h"
 
 namespace k8saudit {
 
@@ -46,6 +47,7 @@ enum class skip_reason : std::uint8_t {
   not_an_event,        ///< valid JSON that is not an audit event (no auditID, verb, requestURI, stage)
   gcp_log_entry,       ///< a GKE Cloud Logging entry (protoPayload); not converted (yet)
   empty_container,     ///< an EventList / records message / array with no items
+  prefiltered,         ///< rejected unparsed by reader_options::prefilter (one line, whatever it holds)
   count_,              ///< number of reasons (not a reason)
 };
 std::string_view name(skip_reason r) noexcept;
@@ -84,6 +86,16 @@ struct reader_options {
   std::size_t max_record_size{std::size_t{64} << 20};  ///< larger records are errors (64 MiB)
   std::size_t max_batch_events{4096};                  ///< a batch holds at most this many events
   std::size_t max_depth{256};
+  /// Not owned; must outlive the reading. nullptr or empty() = off. A line that is a whole
+  /// JSON object on its own (`{...}` followed by another `{`, or by the end of input) and that
+  /// the prefilter rejects is not parsed: it counts as one record, skipped as
+  /// skip_reason::prefiltered, whatever it holds (an EventList or records message included).
+  /// Records the prefilter rejects are counted as skipped/prefiltered without being parsed, so
+  /// a malformed one is not reported as an error. Documents spanning lines are never
+  /// prefiltered, and a line the reader cannot prove to be a whole record (rare: its next
+  /// non-blank byte lies beyond max_record_size) is parsed as usual: the prefilter only saves
+  /// work, so still apply the filter itself to every event.
+  const k8saudit::prefilter* prefilter{nullptr};
 };
 
 namespace detail { class reader_impl; class byte_source; }

@@ -9,6 +9,7 @@ namespace k8saudit::cli {
 /// Registers `cat`; `run` is set to the command's body when it is chosen.
 void add_cat(CLI::App& app, std::function<int()>& run);
 void add_check(CLI::App& app, std::function<int()>& run);
+void add_filter(CLI::App& app, std::function<int()>& run);
 
 /// --input-format, shared by the subcommands that read events.
 void add_input_format_option(CLI::App& cmd, std::string& target);

@@ -29,12 +29,37 @@ std::string describe(std::string_view file, const k8saudit::error& e) {
   return s;
 }
 
+std::string summarize(const counters& c) {
+  auto plural = [](std::uint64_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+  };
+  std::string s = plural(c.records, "record", "records") + ": " + plural(c.events, "event", "events") + ", " +
+                  std::to_string(c.skipped) + " skipped";
+  std::string parts;
+  for (std::size_t i = 0; i < c.skipped_by_reason.size(); ++i) {
+    if (c.skipped_by_reason[i] == 0) continue;
+    parts += (parts.empty() ? "" : ", ") + std::string(name(static_cast<skip_reason>(i))) + " " +
+             std::to_string(c.skipped_by_reason[i]);
+  }
+  if (!parts.empty()) s += " (" + parts + ")";
+  s += ", " + plural(c.errors, "error", "errors");
+  parts.clear();
+  for (std::size_t i = 0; i < c.errors_by_code.size(); ++i) {
+    if (c.errors_by_code[i] == 0) continue;
+    parts += (parts.empty() ? "" : ", ") + std::string(name(static_cast<errc>(i))) + " " +
+             std::to_string(c.errors_by_code[i]);
+  }
+  if (!parts.empty()) s += " (" + parts + ")";
+  return s;
+}
+
 input_summary read_inputs(const input_options& opt, const std::function<void(const batch&)>& on_batch) {
   input_summary sum;
   reader_options ro;
   ro.format = opt.format;
   ro.fields = opt.fields;
   ro.max_record_size = opt.max_record_size;
+  ro.prefilter = opt.prefilter;
   reader r(ro);
   batch b;
   std::vector<std::string> files = opt.files;

@@ -30,6 +30,7 @@ struct input_options {
   std::size_t max_record_size{std::size_t{64} << 20};
   std::size_t keep_errors{10};     ///< how many bad records to keep in `first_errors`
   bool print_errors{true};         ///< print each bad record on stderr (cat)
+  const k8saudit::prefilter* prefilter{nullptr};  ///< records that cannot match are not parsed
 };
 
 struct input_summary {
@@ -41,6 +42,9 @@ struct input_summary {
 /// Reads every input and calls on_batch for each batch. I/O failures are printed on stderr and
 /// reading goes on with the next file. Returns the totals.
 input_summary read_inputs(const input_options& opt, const std::function<void(const batch&)>& on_batch);
+
+/// "12 records: 10 events, 1 skipped (prefiltered 1), 1 error (invalid_json 1)"
+std::string summarize(const counters& c);
 
 /// "file:line: offset N: invalid_json, field 'x': detail"
 std::string describe(std::string_view file, const k8saudit::error& e);

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   std::function<int()> run;
   k8saudit::cli::add_cat(app, run);
   k8saudit::cli::add_check(app, run);
+  k8saudit::cli::add_filter(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: Apache-2.0
+// Text -> syntax tree for the `where` expression language. Types are checked later, when the
+// tree is compiled (filter.cpp), so that text and the typed builder share one checker.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "query/ast.h"
+#include "query/lexer.h"
+
+namespace k8saudit::query {
+
+struct syntax_error {
+  std::size_t pos{0};  ///< byte offset in the source
+  std::string message;
+};
+
+class expr_parser {
+ public:
+  expr_parser(std::string_view source, std::span<const token> tokens) : src_(source), toks_(tokens) {}
+
+  /// Parses one boolean expression starting at the current token. On failure returns nullptr
+  /// and error() says where and why.
+  detail::ast_ptr parse_expression();
+
+  /// The current token (pipelines continue after an expression).
+  [[nodiscard]] const token& peek() const noexcept { return toks_[i_]; }
+  [[nodiscard]] std::size_t position() const noexcept { return i_; }
+  [[nodiscard]] const syntax_error& error() const noexcept { return err_; }
+
+ private:
+  detail::ast_ptr parse_or();
+  detail::ast_ptr parse_and();
+  detail::ast_ptr parse_unary();
+  detail::ast_ptr parse_call(const token& name);
+  detail::ast_ptr parse_predicate();
+  bool parse_field(detail::field_ref& out);
+  bool parse_literal(detail::literal& out);
+  bool expect(tok kind, std::string_view what);
+  detail::ast_ptr fail(std::size_t pos, std::string message);
+  bool fail_bool(std::size_t pos, std::string message);
+  const token& next() noexcept { return toks_[i_ < toks_.size() - 1 ? i_++ : i_]; }
+  [[nodiscard]] bool at_word(std::string_view w) const noexcept {
+    return toks_[i_].kind == tok::ident && toks_[i_].text == w;
+  }
+
+  std::string_view src_;
+  std::span<const token> toks_;
+  std::size_t i_{0};
+  syntax_error err_{};
+};
+
+}  // namespace k8saudit::query

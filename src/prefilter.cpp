@@ -109,6 +109,15 @@ std::size_t search_sse2(const char* h, std::size_t size, std::string_view needle
   const __m128i mf = _mm_set1_epi8(static_cast<char>(first.mask));
   const __m128i ml = _mm_set1_epi8(static_cast<char>(last.mask));
   std::size_t i = 0;
+  // Two steps per iteration, one branch for both: text without candidates runs branch-free.
+  for (; i + (2 * width - 1) <= last_start; i += 2 * width) {
+    const std::uint32_t m0 = ends_mask_sse2<Fold>(h + i, n, vf, vl, mf, ml);
+    const std::uint32_t m1 = ends_mask_sse2<Fold>(h + i + width, n, vf, vl, mf, ml);
+    for (std::uint32_t m = (m1 << width) | m0; m != 0; m &= m - 1) {
+      const std::size_t at = i + static_cast<std::size_t>(std::countr_zero(m));
+      if (inner_match<Fold>(h + at, needle)) return at;
+    }
+  }
   for (; i + (width - 1) <= last_start; i += width) {
     for (std::uint32_t m = ends_mask_sse2<Fold>(h + i, n, vf, vl, mf, ml); m != 0; m &= m - 1) {
       const std::size_t at = i + static_cast<std::size_t>(std::countr_zero(m));
@@ -159,13 +168,11 @@ K8SAUDIT_AVX2 std::size_t search_avx2(const char* h, std::size_t size, std::stri
   const __m256i mf = _mm256_set1_epi8(static_cast<char>(first.mask));
   const __m256i ml = _mm256_set1_epi8(static_cast<char>(last.mask));
   std::size_t i = 0;
-  // Two steps per iteration, one branch for both: text without candidates runs branch-free.
+  // As in search_sse2: two steps, one branch.
   for (; i + (2 * width - 1) <= last_start; i += 2 * width) {
     const std::uint32_t m0 = ends_mask_avx2<Fold>(h + i, n, vf, vl, mf, ml);
     const std::uint32_t m1 = ends_mask_avx2<Fold>(h + i + width, n, vf, vl, mf, ml);
-    if ((m0 | m1) == 0) continue;
-    std::uint64_t m = (std::uint64_t{m1} << width) | m0;
-    for (; m != 0; m &= m - 1) {
+    for (std::uint64_t m = (std::uint64_t{m1} << width) | m0; m != 0; m &= m - 1) {
       const std::size_t at = i + static_cast<std::size_t>(std::countr_zero(m));
       if (inner_match<Fold>(h + at, needle)) return at;
     }

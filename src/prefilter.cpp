@@ -324,6 +324,57 @@ void prefilter::require_any(std::vector<literal> alternatives) {
   clauses_.insert(at, std::move(kept));
 }
 
+namespace {
+
+int hex_digit(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Whether a \uXXXX sequence in `record` could stand for a character of one of the clause's
+// literals. Kubernetes' Go encoder writes `&`, `<` and `>` as \u0026, \u003c, \u003e (query
+// strings in requestURI are full of `&`), so bailing out on any \u would make the prefilter
+// useless on real logs; an escape of a character that no literal holds cannot hide a literal.
+// Sequences are decoded wherever they appear (even after an escaped backslash): erring towards
+// "may match" only costs a parse.
+bool escape_may_hide(std::string_view record, const std::vector<prefilter::literal>& clause) noexcept {
+  std::uint64_t ascii[2] = {0, 0};
+  bool non_ascii = false;
+  for (const prefilter::literal& l : clause) {
+    for (char ch : l.text) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (c >= 0x80) {
+        non_ascii = true;
+        continue;
+      }
+      ascii[c >> 6] |= std::uint64_t{1} << (c & 63);
+      if (l.ignore_case && ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) {
+        const unsigned other = c ^ 0x20u;
+        ascii[other >> 6] |= std::uint64_t{1} << (other & 63);
+      }
+    }
+  }
+  std::size_t from = 0;
+  while (true) {
+    const std::size_t p = detail::find_literal(record.substr(from), "\\u", false);
+    if (p == std::string_view::npos) return false;
+    const std::size_t at = from + p + 2;
+    if (at + 4 > record.size()) return true;
+    unsigned cp = 0;
+    for (std::size_t k = 0; k < 4; ++k) {
+      const int h = hex_digit(record[at + k]);
+      if (h < 0) return true;
+      cp = (cp << 4) | static_cast<unsigned>(h);
+    }
+    if (cp >= 0x80 ? non_ascii : ((ascii[cp >> 6] >> (cp & 63)) & 1) != 0) return true;
+    from = at;
+  }
+}
+
+}  // namespace
+
 bool prefilter::may_match(std::string_view record) const noexcept {
   for (const auto& clause : clauses_) {
     bool found = false;
@@ -335,7 +386,7 @@ bool prefilter::may_match(std::string_view record) const noexcept {
     }
     // Only a rejection pays for the escape check: any character of a literal may be written
     // as \uXXXX, and then the literal is not in the bytes even though it is in the value.
-    if (!found) return detail::find_literal(record, "\\u", false) != std::string_view::npos;
+    if (!found) return escape_may_hide(record, clause);
   }
   return true;
 }

@@ -326,7 +326,8 @@ TEST_CASE("reader: prefilter never touches a document spanning lines") {
   const std::string opens_like_a_record = R"({"kind":"Event","auditID":"p2","user":{"username":"bob"})"
                                           "\n,\"verb\":\"delete\"}\n";
   // No "delete" at all: multi-line documents are parsed whatever they hold.
-  const std::string pretty_patch = "{\n \"verb\": \"patch\",\n \"auditID\": \"p3\",\n \"user\": {\"username\": \"p\"}\n}\n";
+  const std::string pretty_patch =
+      "{\n \"verb\": \"patch\",\n \"auditID\": \"p3\",\n \"user\": {\"username\": \"p\"}\n}\n";
   const std::string in = ev(1) + "\n" + pretty + ev(2) + "\n" + opens_like_a_record + ev(3) + "\n" + pretty_patch +
                          ev(4, "delete") + "\n" + ev(5) + "\n";
   auto plain = read_all(in);
@@ -349,8 +350,9 @@ TEST_CASE("reader: prefilter results do not depend on how the bytes arrive") {
   reader_options opt;
   opt.prefilter = &pf;
   const std::string pretty = "{\n \"verb\": \"delete\",\n \"user\": {\"username\": \"p\"}\n}\n";
-  const std::string in = fifty_lines() + "garbage line\n" + pretty + R"({"items":[)" + ev(100) + "," + ev(101, "delete") +
-                         "]}\n" + lines(20) + pretty + "\n\n  \n" + ev(200) + "\n   \n" + ev(201, "delete") + "\n\n";
+  const std::string in = fifty_lines() + "garbage line\n" + pretty + R"({"items":[)" + ev(100) + "," +
+                         ev(101, "delete") + "]}\n" + lines(20) + pretty + "\n\n  \n" + ev(200) + "\n   \n" +
+                         ev(201, "delete") + "\n\n";
   auto whole = read_all(in, opt);
   CHECK(whole.adds_up());
   CHECK(whole.stats.skipped_by_reason[prefiltered] == 47 + 20 + 1);

@@ -13,8 +13,10 @@
 // also be built by hand. It must never change which events match, so:
 //   - literals are only taken from text whose bytes a JSON encoder never escapes (no `"`, `\`,
 //     `/` or control characters: see is_safe());
-//   - a record that contains the two bytes `\u` is always let through, because any character may
-//     be written as a \u escape and the literal would then not appear as bytes.
+//   - any character may be written as a \uXXXX escape, and the literal would then not appear as
+//     bytes: a record is let through when one of its \u escapes decodes to a character of a
+//     literal of the failing clause (or cannot be decoded). Escapes of other characters, such
+//     as the \u0026 Go writes for every `&` of a query string, hide nothing and do not count.
 // Case-insensitive literals fold ASCII letters only, as the filter language does.
 //
 // The prefilter does not replace the filter: a reader may still hand out records it would
@@ -53,7 +55,8 @@ class prefilter {
   [[nodiscard]] bool empty() const noexcept { return clauses_.empty(); }
 
   /// False only when `record` cannot contain a matching event: some clause has none of its
-  /// literals in the bytes, and the bytes hold no `\u` escape. Never allocates.
+  /// literals in the bytes, and no \u escape in the bytes may stand for a character of
+  /// that clause's literals. Never allocates.
   [[nodiscard]] bool may_match(std::string_view record) const noexcept;
 
   [[nodiscard]] std::span<const std::vector<literal>> clauses() const noexcept { return clauses_; }

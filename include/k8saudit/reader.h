@@ -87,8 +87,9 @@ struct reader_options {
   std::size_t max_batch_events{4096};                  ///< a batch holds at most this many events
   std::size_t max_depth{256};
   /// Not owned; must outlive the reading. nullptr or empty() = off. A line that is a whole
-  /// JSON object on its own (`{...}` followed by another `{`, or by the end of input) and that
-  /// the prefilter rejects is not parsed: it counts as one record, skipped as
+  /// JSON object on its own (`{...}` followed by another `{` or by the end of input; with
+  /// input_format::jsonl, any `{...}` line, since lines are never joined) and that the
+  /// prefilter rejects is not parsed: it counts as one record, skipped as
   /// skip_reason::prefiltered, whatever it holds (an EventList or records message included).
   /// Records the prefilter rejects are counted as skipped/prefiltered without being parsed, so
   /// a malformed one is not reported as an error. Documents spanning lines are never

@@ -137,6 +137,22 @@ TEST_CASE("cli: filter works on every input format and agrees with itself with a
   CHECK(r.out == "1\n");
   CHECK(run(R"(filter --count -e 'User.username == "bob"' )" + la.string()).out == "1\n");
   fs::remove(la);
+  // A JSON array of events, and legacy AzureDiagnostics rows (the event in log_s).
+  const std::string del = R"({"kind":"Event","auditID":"d1","verb":"delete","objectRef":{"resource":"pods"}})";
+  const std::string get = R"({"kind":"Event","auditID":"g1","verb":"get","objectRef":{"resource":"pods"}})";
+  fs::path arr = temp_file("array.json", "[\n" + del + ",\n" + get + "\n]\n");
+  auto only_d1 = [](const std::string& out) {
+    return std::count(out.begin(), out.end(), '\n') == 1 && out.find(R"("auditID":"d1")") != std::string::npos;
+  };
+  CHECK(only_d1(run(R"(filter -e 'verb == "delete"' )" + arr.string()).out));
+  fs::remove(arr);
+  fs::path diag = temp_file(
+      "diag.jsonl", R"({"Category":"kube-audit","ResourceId":"/SUBSCRIPTIONS/S/MANAGEDCLUSTERS/PROD-AKS","log_s":)" +
+                        k8saudit::test::json_quote(del) + "}\n" + R"({"Category":"kube-audit","log_s":)" +
+                        k8saudit::test::json_quote(get) + "}\n");
+  CHECK(only_d1(run(R"(filter -e 'verb == "delete" and cluster == "PROD-AKS"' )" + diag.string()).out));
+  CHECK(run(R"(filter --count -e 'Category == "kube-audit"' )" + diag.string()).out == "2\n");
+  fs::remove(diag);
 }
 
 TEST_CASE("cli: filter --raw writes the original records, envelope included") {

@@ -258,32 +258,53 @@ bool is_json_number(std::string_view v) noexcept {
   return !v.empty() && (v.front() == '-' || (v.front() >= '0' && v.front() <= '9'));
 }
 
+// Equality of one JSON value with one literal, by the literal's kind: numbers equal numbers,
+// booleans booleans, datetimes RFC 3339 strings, strings the value's text. Nothing else is equal.
+bool dyn_equal(const literal& l, std::string_view v, dyn_scratch& s) {
+  switch (l.kind) {
+    case value_kind::integer:
+    case value_kind::real: {
+      if (!is_json_number(v)) return false;
+      std::int64_t i = 0;
+      auto r = std::from_chars(v.data(), v.data() + v.size(), i);
+      if (r.ec == std::errc() && r.ptr == v.data() + v.size() && l.kind == value_kind::integer) return i == l.integer;
+      double d = 0;
+      auto rd = std::from_chars(v.data(), v.data() + v.size(), d);
+      if (rd.ec != std::errc()) return false;
+      return d == (l.kind == value_kind::real ? l.real : static_cast<double>(l.integer));
+    }
+    case value_kind::boolean: return v == (l.boolean ? "true" : "false");
+    case value_kind::datetime: {
+      auto t = parse_timestamp(as_text(v, s.text));
+      return t && t->time_since_epoch().count() == l.integer;
+    }
+    case value_kind::string: return as_text(v, s.text) == l.text;
+    case value_kind::timespan: return false;
+  }
+  return false;
+}
+
 bool dyn_value_match(const cnode& n, std::string_view v, dyn_scratch& s) {
   switch (n.oper) {
-    case op::lt: case op::le: case op::gt: case op::ge: case op::between: case op::eq: case op::in: {
-      const literal& first = n.values[0];
-      if (first.kind == value_kind::integer || first.kind == value_kind::real) {
-        if (!is_json_number(v)) break;
-        std::int64_t i = 0;
-        auto r = std::from_chars(v.data(), v.data() + v.size(), i);
-        if (r.ec == std::errc() && r.ptr == v.data() + v.size()) return number_match(n, i, 0, false);
-        double d = 0;
-        auto rd = std::from_chars(v.data(), v.data() + v.size(), d);
-        if (rd.ec != std::errc()) return false;
-        return number_match(n, 0, d, true);
-      }
-      if (first.kind == value_kind::datetime) {
+    case op::eq: return dyn_equal(n.values[0], v, s);
+    case op::in:
+      return std::any_of(n.values.begin(), n.values.end(), [&](const literal& l) { return dyn_equal(l, v, s); });
+    case op::lt: case op::le: case op::gt: case op::ge: case op::between: {
+      // Ordering compares JSON numbers with numbers, and RFC 3339 strings with datetimes.
+      if (n.values[0].kind == value_kind::datetime) {
         auto t = parse_timestamp(as_text(v, s.text));
         return t && number_match(n, t->time_since_epoch().count(), 0, false);
       }
-      if (first.kind == value_kind::boolean) {
-        return (v == "true" && first.boolean) || (v == "false" && !first.boolean);
-      }
-      break;
+      if (!is_json_number(v)) return false;
+      std::int64_t i = 0;
+      auto r = std::from_chars(v.data(), v.data() + v.size(), i);
+      if (r.ec == std::errc() && r.ptr == v.data() + v.size()) return number_match(n, i, 0, false);
+      double d = 0;
+      auto rd = std::from_chars(v.data(), v.data() + v.size(), d);
+      return rd.ec == std::errc() && number_match(n, 0, d, true);
     }
-    default: break;
+    default: return text_match(n, as_text(v, s.text));
   }
-  return text_match(n, as_text(v, s.text));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -417,7 +438,14 @@ class compiler {
         return true;
       case ast_node::kind::and_:
       case ast_node::kind::or_:
-      case ast_node::kind::not_:
+      case ast_node::kind::not_: {
+        // Text is limited by the parser; a builder tree gets the same bound here, so evaluation
+        // never recurses deeper than this.
+        if (depth_ >= query::expr_parser::max_depth) {
+          return fail(a.pos, "the expression nests more than " + std::to_string(query::expr_parser::max_depth) +
+                                 " levels deep");
+        }
+        ++depth_;
         out.k = a.k == ast_node::kind::and_ ? cnode::kind::and_
                 : a.k == ast_node::kind::or_ ? cnode::kind::or_
                                              : cnode::kind::not_;
@@ -425,7 +453,9 @@ class compiler {
         for (std::size_t i = 0; i < a.children.size(); ++i) {
           if (!build(*a.children[i], out.children[i])) return false;
         }
+        --depth_;
         return true;
+      }
       case ast_node::kind::predicate: return predicate(a, out);
     }
     return false;
@@ -435,6 +465,7 @@ class compiler {
   compile_error err{};
 
  private:
+  std::size_t depth_{0};
   bool fail(std::size_t pos, std::string message) {
     err = compile_error{pos, std::move(message)};
     return false;
@@ -617,6 +648,9 @@ std::vector<clause> required(const cnode& n) {
             all = false;
           }
         }
+        // Log Analytics rows without a Category column take it from their Type
+        // (AKSAudit -> kube-audit, AKSAuditAdmin -> kube-audit-admin): that text stands in.
+        if (n.id == field_id::category) values.push_back(prefilter::literal{"AKSAudit", false});
         if (all && !values.empty()) out.push_back(std::move(values));
       }
       if (n.k == cnode::kind::dynamic) {
@@ -737,7 +771,7 @@ result<filter, expression_error> make_error(std::string_view text, std::size_t p
   return unexpected(std::move(e));
 }
 
-std::shared_ptr<const filter_program> compile_program(const ast_node& root, std::string text,
+std::shared_ptr<filter_program> compile_program(const ast_node& root, std::string text,
                                                       compile_error* err) {
   auto p = std::make_shared<filter_program>();
   compiler c;
@@ -800,10 +834,10 @@ result<filter, expression_error> filter::compile(std::string_view text) {
 }
 
 result<filter, expression_error> filter::compile(const expr& e) {
-  std::string text = detail::render(*e.node());
   detail::compile_error err;
-  auto prog = detail::compile_program(*e.node(), text, &err);
-  if (!prog) return detail::make_error(text, 0, err.message);
+  auto prog = detail::compile_program(*e.node(), {}, &err);
+  if (!prog) return detail::make_error({}, 0, err.message);
+  prog->text = detail::render(*e.node());  // after the depth check: render recurses too
   return filter(std::move(prog));
 }
 

@@ -22,6 +22,10 @@ inline bool parse_kql_datetime(std::string_view text, std::int64_t& ns) {
   std::string t(text);
   if (t.size() >= 11 && t[10] == ' ') t[10] = 'T';
   if (take(t)) return true;
+  if (t.size() > 16 && t[13] == ':' && t[16] != ':') {             // 2024-05-01T10:00Z / +02:00
+    t.insert(16, ":00");
+    if (take(t)) return true;
+  }
   if (t.size() == 10) return take(t + "T00:00:00Z");               // 2024-05-01
   if (t.size() == 16) return take(t + ":00Z");                     // 2024-05-01T10:00
   if (t.size() >= 19 && t.find_first_of("Zz+", 19) == std::string::npos &&

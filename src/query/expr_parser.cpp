@@ -123,6 +123,17 @@ ast_ptr expr_parser::parse_and() {
 ast_ptr expr_parser::parse_unary() {
   const token& t = peek();
   if (t.kind == tok::error) return fail(t.pos, t.text);
+  if (depth_ >= max_depth) {
+    return fail(t.pos, "the expression nests parentheses and not() more than " + std::to_string(max_depth) +
+                           " levels deep");
+  }
+  struct nesting {
+    std::size_t& d;
+    explicit nesting(std::size_t& depth) : d(depth) { ++d; }
+    ~nesting() { --d; }
+    nesting(const nesting&) = delete;
+    nesting& operator=(const nesting&) = delete;
+  } level(depth_);
   if (t.kind == tok::lparen) {
     next();
     ast_ptr inner = parse_or();

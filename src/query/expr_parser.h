@@ -20,6 +20,10 @@ struct syntax_error {
 
 class expr_parser {
  public:
+  /// Deeper nesting of parentheses and not() is a syntax error (the parser, the checker and
+  /// the evaluator recurse once per level).
+  static constexpr std::size_t max_depth = 100;
+
   expr_parser(std::string_view source, std::span<const token> tokens) : src_(source), toks_(tokens) {}
 
   /// Parses one boolean expression starting at the current token. On failure returns nullptr
@@ -50,6 +54,7 @@ class expr_parser {
   std::string_view src_;
   std::span<const token> toks_;
   std::size_t i_{0};
+  std::size_t depth_{0};  ///< open parentheses and not( calls: bounded, so recursion is too
   syntax_error err_{};
 };
 

@@ -151,6 +151,11 @@ std::string hostile_input() {
              "\n"
              R"({"kind":"Event","auditID":"h8","verb":"delete")"
              "\n"
+             // A Log Analytics row whose category comes from its Type, not from its bytes.
+             R"({"TimeGenerated":"2024-05-01T10:00:02Z","Type":"AKSAudit","AuditId":"h10","Verb":"get","ObjectRef":{"resource":"pods"}})"
+             "\n"
+             R"({"TimeGenerated":"2024-05-01T10:00:02Z","Type":"AKSAuditAdmin","AuditId":"h11","Verb":"delete","ObjectRef":{"resource":"pods"}})"
+             "\n"
              R"({"kind":"Event","auditID":"h9","stage":"ResponseComplete","verb":"DELETE","userAgent":"KUBECTL/v1.30","annotations":{"authorization.k8s.io/decision":"forbid"}})") +
          "\n";
 }

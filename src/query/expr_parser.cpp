@@ -90,35 +90,23 @@ ast_ptr expr_parser::parse_expression() {
   return e;
 }
 
-ast_ptr expr_parser::parse_or() {
-  ast_ptr left = parse_and();
-  if (!left) return nullptr;
-  if (!at_word("or")) return left;
-  auto n = make_node(ast_node::kind::or_);
+// `operand (word operand)*` as one n-ary node: `or` over `and` over unary terms.
+ast_ptr expr_parser::parse_chain(std::string_view word, ast_ptr (expr_parser::*operand)()) {
+  ast_ptr left = (this->*operand)();
+  if (!left || !at_word(word)) return left;
+  auto n = make_node(word == "or" ? ast_node::kind::or_ : ast_node::kind::and_);
   n->children.push_back(std::move(left));
-  while (at_word("or")) {
+  while (at_word(word)) {
     next();
-    ast_ptr right = parse_and();
+    ast_ptr right = (this->*operand)();
     if (!right) return nullptr;
     n->children.push_back(std::move(right));
   }
   return n;
 }
 
-ast_ptr expr_parser::parse_and() {
-  ast_ptr left = parse_unary();
-  if (!left) return nullptr;
-  if (!at_word("and")) return left;
-  auto n = make_node(ast_node::kind::and_);
-  n->children.push_back(std::move(left));
-  while (at_word("and")) {
-    next();
-    ast_ptr right = parse_unary();
-    if (!right) return nullptr;
-    n->children.push_back(std::move(right));
-  }
-  return n;
-}
+ast_ptr expr_parser::parse_or() { return parse_chain("or", &expr_parser::parse_and); }
+ast_ptr expr_parser::parse_and() { return parse_chain("and", &expr_parser::parse_unary); }
 
 ast_ptr expr_parser::parse_unary() {
   const token& t = peek();

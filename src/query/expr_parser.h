@@ -36,6 +36,7 @@ class expr_parser {
   [[nodiscard]] const syntax_error& error() const noexcept { return err_; }
 
  private:
+  detail::ast_ptr parse_chain(std::string_view word, detail::ast_ptr (expr_parser::*operand)());
   detail::ast_ptr parse_or();
   detail::ast_ptr parse_and();
   detail::ast_ptr parse_unary();

@@ -32,7 +32,7 @@ enum class key : std::uint8_t {
   // AKS diagnostic record
   category, properties, operation_name, resource_id, time,
   // Log Analytics AKSAudit / AKSAuditAdmin columns
-  la_audit_id, la_level, la_stage, la_request_uri, la_verb, la_user_agent, la_user, la_object_ref,
+  la_audit_id, la_level, la_stage, la_request_uri, la_verb, la_user_agent, la_user, la_impersonated_user, la_object_ref,
   la_response_status, la_source_ips, la_annotations, la_request_object, la_response_object,
   la_request_received_time, la_stage_received_time, la_pod_name, la_resource_id, la_time_generated,
   la_type,
@@ -114,6 +114,7 @@ key lookup_key(std::string_view k) noexcept {
       break;
     case 16:
       if (k == "impersonatedUser") return key::impersonated_user;
+      if (k == "ImpersonatedUser") return key::la_impersonated_user;
       break;
     case 17:
       if (k == "StageReceivedTime") return key::la_stage_received_time;
@@ -552,9 +553,10 @@ struct event_parser::impl {
           }
           break;
         case key::impersonated_user:
+        case key::la_impersonated_user:
           if (fields.has(part::impersonated_user)) {
             field = "impersonatedUser";
-            e = with_object(v, false, [&](od::object o) {
+            e = with_object(v, id == key::la_impersonated_user, [&](od::object o) {
               ev.has_impersonated_user = true;
               return read_user(o, ev.impersonated_user);
             });

@@ -482,6 +482,9 @@ class compiler {
     out.values = a.values;
     const std::string& name = a.field.spelled;
     const std::string opname = spell(a.oper, a.negated);
+    if ((a.oper == op::in || a.oper == op::in_ci || a.oper == op::between) && a.values.empty()) {
+      return fail(a.pos, "'" + opname + "' needs at least one value");
+    }
     if (a.oper == op::isempty) {
       out.k = fi.type == field_type::dynamic ? cnode::kind::dynamic
               : (fi.type == field_type::string || fi.type == field_type::strings) ? cnode::kind::text
@@ -710,7 +713,12 @@ std::string render_literal(const literal& l) {
       if (ns % 1'000'000'000 == 0) return std::to_string(ns / 1'000'000'000) + "s";
       if (ns % 1'000'000 == 0) return std::to_string(ns / 1'000'000) + "ms";
       if (ns % 1'000 == 0) return std::to_string(ns / 1'000) + "microsecond";
-      return std::to_string(ns / 100) + "tick";
+      if (ns % 100 == 0) return std::to_string(ns / 100) + "tick";
+      // Below a tick: seconds with nine decimals, which the lexer reads back exactly.
+      const std::int64_t whole = ns / 1'000'000'000, frac = ns % 1'000'000'000;
+      std::string digits = std::to_string(frac < 0 ? -frac : frac);
+      return (ns < 0 && whole == 0 ? "-" : "") + std::to_string(whole) + "." + std::string(9 - digits.size(), '0') +
+             digits + "s";
     }
   }
   return {};

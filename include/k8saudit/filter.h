@@ -199,8 +199,10 @@ class dynamic_path {
   expr operator==(std::string_view v) const;
   expr operator==(const char* v) const { return *this == std::string_view(v); }
   expr operator==(std::int64_t v) const;
+  expr operator==(int v) const { return *this == std::int64_t{v}; }
   expr operator==(bool v) const;
   expr operator!=(std::string_view v) const;
+  expr operator!=(const char* v) const { return *this != std::string_view(v); }
   expr has(std::string_view term) const;
   expr contains(std::string_view v) const;
   expr startswith(std::string_view v) const;

@@ -178,12 +178,16 @@ ast_ptr expr_parser::parse_call(const token& name) {
     std::string msg = "unknown function '" + fn + "'";
     static constexpr std::string_view known[] = {"not", "isempty", "isnotempty", "isnull", "isnotnull",
                                                  "ipv4_is_in_range"};
+    std::string_view best;
+    std::size_t best_d = fn.size() / 3 + 2;
     for (std::string_view k : known) {
-      if (k.size() > 3 && (k.find(fn) != std::string_view::npos || fn.find(k) != std::string::npos)) {
-        msg += " (did you mean '" + std::string(k) + "'?)";
-        break;
+      const std::size_t d = edit_distance(fn, k);
+      if (d < best_d) {
+        best_d = d;
+        best = k;
       }
     }
+    if (!best.empty()) msg += " (did you mean '" + std::string(best) + "'?)";
     return fail(name.pos, msg + "; a filter may call not, isempty, isnotempty, isnull, isnotnull, ipv4_is_in_range");
   }
   if (!expect(tok::rparen, "to close " + fn + "(")) return nullptr;

@@ -142,8 +142,10 @@ constexpr spelling all_spellings[] = {
 
 char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
 
+}  // namespace
+
 // Edit distance with case differences costing nothing (case is the commonest slip).
-std::size_t distance(std::string_view a, std::string_view b) {
+std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
@@ -156,8 +158,6 @@ std::size_t distance(std::string_view a, std::string_view b) {
   }
   return prev[b.size()];
 }
-
-}  // namespace
 
 const field_info& info(field_id id) noexcept { return table[static_cast<std::size_t>(id)]; }
 
@@ -175,10 +175,10 @@ std::string_view closest(std::string_view dotted) {
   std::string_view best;
   std::size_t best_d = dotted.size() / 2 + 2;  // farther than this is not a typo
   for (const spelling& s : all_spellings) {
-    std::size_t d = distance(dotted, s.name);
+    std::size_t d = edit_distance(dotted, s.name);
     // A name that ends the same way ("namespace" for "objectRef.namespace") is a good guess too.
     const auto dot = s.name.rfind('.');
-    if (dot != std::string_view::npos && distance(dotted, s.name.substr(dot + 1)) == 0) d = 1;
+    if (dot != std::string_view::npos && edit_distance(dotted, s.name.substr(dot + 1)) == 0) d = 1;
     if (d < best_d) {
       best_d = d;
       best = s.name;

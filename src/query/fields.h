@@ -40,6 +40,9 @@ const field_info& info(field_id id) noexcept;
 /// KQL). Returns false when unknown.
 bool lookup(std::string_view dotted, field_id& out) noexcept;
 
+/// Levenshtein distance, ignoring ASCII case.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
 /// The known name closest to `dotted` (for "did you mean"), or empty when nothing is close.
 std::string_view closest(std::string_view dotted);
 

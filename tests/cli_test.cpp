@@ -208,3 +208,84 @@ TEST_CASE("cli: filter exit codes, expression errors with a caret, bad records r
   CHECK(run(R"(filter -e 'verb == "delete"' /nonexistent/file)").code == 2);
   CHECK(run("filter " + sample).code == 2);  // -e is required
 }
+
+TEST_CASE("cli: policy check, apply and explain on the shipped policies") {
+  if (std::string_view(K8SAUDIT_CLI).empty()) {
+    MESSAGE("SKIPPED: the CLI is not built");
+    return;
+  }
+  const fs::path data(K8SAUDIT_DATA_DIR);
+  const fs::path policies = data.parent_path() / "policies";
+  const std::string sample = (data / "sample.jsonl").string();
+  for (const char* name : {"kubernetes-example.yaml", "aks-cost-saving.yaml"}) {
+    CAPTURE(name);
+    const std::string p = (policies / name).string();
+    auto check = run("policy check -p " + p, true);
+    CHECK(check.code == 0);
+    CHECK(check.out.find("rule 0") != std::string::npos);
+    CHECK(check.out.find("warning") == std::string::npos);  // the shipped policies are clean
+
+    fs::path summary = fs::temp_directory_path() / ("k8saudit-cli-test-" + std::to_string(::getpid()) + "-sum.json");
+    auto kept = run("policy apply -p " + p + " --summary-json " + summary.string() + " " + sample);
+    CHECK(kept.code == 0);
+    const auto kept_lines = std::count(kept.out.begin(), kept.out.end(), '\n');
+    CHECK(kept_lines > 0);
+    CHECK(kept_lines < 53);
+    const std::string sum = k8saudit::test::slurp(summary);
+    CHECK(sum.find(R"("events_in":53,"events_out":)" + std::to_string(kept_lines) + ",") != std::string::npos);
+    fs::remove(summary);
+    // Every kept line is a native event again, at a level no higher than the input's.
+    k8saudit::parser parser;
+    std::size_t start = 0;
+    while (start < kept.out.size()) {
+      const std::size_t end = kept.out.find('\n', start);
+      auto ev = parser.parse(std::string_view(kept.out).substr(start, end - start));
+      REQUIRE(ev.has_value());
+      CHECK(ev->level != k8saudit::level::none);
+      start = end + 1;
+    }
+    // The same events from the AKS forms of the sample.
+    CHECK(run("policy apply -p " + p + " " + (data / "sample-aks-pt1h.json").string()).out == kept.out);
+    CHECK(run("policy apply -p " + p + " " + (data / "sample-aks-eventhub.json").string()).out == kept.out);
+
+    auto explain = run("policy explain --json -p " + p + " " + sample);
+    CHECK(explain.code == 0);
+    CHECK(std::count(explain.out.begin(), explain.out.end(), '\n') == 53);
+    std::size_t dropped = 0;
+    for (std::size_t at = explain.out.find(R"("dropped":true)"); at != std::string::npos;
+         at = explain.out.find(R"("dropped":true)", at + 1)) {
+      ++dropped;
+    }
+    CHECK(static_cast<long>(dropped) == 53 - kept_lines);
+    CHECK(explain.out.find(R"({"auditID":")") == 0);
+    CHECK(explain.out.find(R"("omitStages":["RequestReceived"])") != std::string::npos);
+  }
+}
+
+TEST_CASE("cli: a broken policy lists every problem and exits 2") {
+  if (std::string_view(K8SAUDIT_CLI).empty()) {
+    MESSAGE("SKIPPED: the CLI is not built");
+    return;
+  }
+  fs::path p = temp_file("broken-policy.yaml", R"(apiVersion: audit.k8s.io/v1
+kind: Policy
+rules:
+  - level: Everything
+  - level: Metadata
+    resources:
+      - group: "apps/v1"
+        resourceNames: ["x"]
+  - level: None
+    nonResourceURLs: ["healthz"]
+    namespaces: ["default"]
+)");
+  auto r = run("policy check -p " + p.string(), true);
+  CHECK(r.code == 2);
+  CHECK(r.out.find("rules[0].level") != std::string::npos);
+  CHECK(r.out.find("rules[1].resources[0].group") != std::string::npos);
+  CHECK(r.out.find("rules[1].resources[0].resourceNames") != std::string::npos);
+  CHECK(r.out.find("rules[2].nonResourceURLs") != std::string::npos);
+  CHECK(run("policy apply -p " + p.string() + " " + (fs::path(K8SAUDIT_DATA_DIR) / "sample.jsonl").string()).code == 2);
+  CHECK(run("policy check -p /nonexistent/policy.yaml").code == 2);
+  fs::remove(p);
+}

@@ -12,3 +12,4 @@
 #include "k8saudit/reader.h"
 #include "k8saudit/filter.h"
 #include "k8saudit/write.h"
+#include "k8saudit/policy.h"

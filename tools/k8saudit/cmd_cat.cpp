@@ -22,28 +22,15 @@ struct cat_args {
 };
 
 int run_cat(const cat_args& a) {
-  input_options opt;
-  opt.files = a.files;
-  opt.format = *parse_input_format(a.format);
-  std::string out;
-  out.reserve(std::size_t{1} << 20);
-  auto flush = [&] {
-    if (!out.empty()) std::fwrite(out.data(), 1, out.size(), stdout);
-    out.clear();
-  };
-  input_summary sum = read_inputs(opt, [&](const batch& b) {
+  stdout_writer out;
+  input_summary sum = read_inputs(inputs_from(a.files, a.format), [&](const batch& b) {
     for (const event& ev : b.events) {
-      write_json(ev, out);
-      out += '\n';
-      if (out.size() >= (std::size_t{1} << 20)) flush();
+      write_json(ev, out.text());
+      out.text() += '\n';
+      out.block_done();
     }
   });
-  flush();
-  if (std::fflush(stdout) != 0) {
-    std::fputs("k8saudit: cannot write to standard output\n", stderr);
-    return exit_failure;
-  }
-  if (sum.io_failed) return exit_failure;
+  if (!out.finish() || sum.io_failed) return exit_failure;
   return sum.totals.errors > 0 ? exit_bad_records : exit_ok;
 }
 

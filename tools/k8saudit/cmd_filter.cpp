@@ -38,21 +38,14 @@ int run_filter(const filter_args& a) {
     return exit_ok;
   }
 
-  input_options opt;
-  opt.files = a.files;
-  opt.format = *parse_input_format(a.format);
+  input_options opt = inputs_from(a.files, a.format);
   // Writing native JSON needs every part of the event; counting and raw output need only what
   // the expression reads.
   opt.fields = (a.count || a.raw) ? f.fields() : field_mask::all();
   opt.prefilter = a.no_prefilter ? nullptr : &f.required_literals();
 
   std::uint64_t matched = 0;
-  std::string out;
-  out.reserve(std::size_t{1} << 20);
-  auto flush = [&] {
-    if (!out.empty()) std::fwrite(out.data(), 1, out.size(), stdout);
-    out.clear();
-  };
+  stdout_writer out;
   std::vector<std::uint32_t> selection;
   input_summary sum = read_inputs(opt, [&](const batch& b) {
     f.select(b.events, selection);
@@ -61,20 +54,16 @@ int run_filter(const filter_args& a) {
     for (std::uint32_t i : selection) {
       const event& ev = b.events[i];
       if (a.raw) {
-        out += ev.origin.record;
+        out.text() += ev.origin.record;
       } else {
-        write_json(ev, out);
+        write_json(ev, out.text());
       }
-      out += '\n';
-      if (out.size() >= (std::size_t{1} << 20)) flush();
+      out.text() += '\n';
+      out.block_done();
     }
   });
-  if (a.count) out = std::to_string(matched) + "\n";
-  flush();
-  if (std::fflush(stdout) != 0) {
-    std::fputs("k8saudit: cannot write to standard output\n", stderr);
-    return exit_failure;
-  }
+  if (a.count) out.text() = std::to_string(matched) + "\n";
+  if (!out.finish()) return exit_failure;
   if (sum.totals.errors > 0) {
     std::fprintf(stderr, "k8saudit filter: %s; %llu matched\n", summarize(sum.totals).c_str(),
                  static_cast<unsigned long long>(matched));

@@ -64,12 +64,11 @@ int run_explain(const policy_args& a) {
   policy storage;
   const policy* p = load(a.policy_file, storage);
   if (p == nullptr) return exit_failure;
-  input_options opt;
-  opt.files = a.files;
-  opt.format = *parse_input_format(a.format);
+  input_options opt = inputs_from(a.files, a.format);
   opt.fields = part::user | part::verb | part::object_ref | part::request_uri | part::audit_id | part::stage |
                part::level;
-  std::string out;
+  stdout_writer writer;
+  std::string& out = writer.text();
   input_summary sum = read_inputs(opt, [&](const batch& b) {
     for (const event& ev : b.events) {
       const policy_decision d = p->evaluate(ev);
@@ -90,15 +89,10 @@ int run_explain(const policy_args& a) {
         out += std::string(ev.audit_id) + "\t" + std::string(ev.stage_text) + "\t" + std::string(level_name(d.level)) +
                "\trule " + (d.rule ? std::to_string(*d.rule) : std::string("-")) + (dropped ? "\tdropped\n" : "\tkept\n");
       }
-      if (out.size() >= (std::size_t{1} << 20)) {
-        std::fwrite(out.data(), 1, out.size(), stdout);
-        out.clear();
-      }
+      writer.block_done();
     }
   });
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  if (std::fflush(stdout) != 0) return exit_failure;
-  if (sum.io_failed) return exit_failure;
+  if (!writer.finish() || sum.io_failed) return exit_failure;
   return sum.totals.errors > 0 ? exit_bad_records : exit_ok;
 }
 
@@ -126,38 +120,26 @@ int run_apply(const policy_args& a) {
   policy storage;
   const policy* p = load(a.policy_file, storage);
   if (p == nullptr) return exit_failure;
-  input_options opt;
-  opt.files = a.files;
-  opt.format = *parse_input_format(a.format);
   apply_stats s;
   s.hits.assign(p->rules().size() + 1, 0);
-  std::string out;
-  out.reserve(std::size_t{1} << 20);
-  auto flush = [&] {
-    if (!out.empty()) std::fwrite(out.data(), 1, out.size(), stdout);
-    out.clear();
-  };
-  input_summary sum = read_inputs(opt, [&](const batch& b) {
+  stdout_writer out;
+  input_summary sum = read_inputs(inputs_from(a.files, a.format), [&](const batch& b) {
     for (const event& ev : b.events) {
       ++s.events_in;
       const policy_decision d = p->evaluate(ev);
       ++s.hits[d.rule ? *d.rule : p->rules().size()];
-      const std::size_t before = out.size();
-      if (!apply(d, ev, out)) {
+      const std::size_t before = out.text().size();
+      if (!apply(d, ev, out.text())) {
         ++(d.level == level::none ? s.dropped_none : s.dropped_stage);
         continue;
       }
-      out += '\n';
+      out.text() += '\n';
       ++s.events_out;
-      s.bytes_out += out.size() - before;
-      if (out.size() >= (std::size_t{1} << 20)) flush();
+      s.bytes_out += out.text().size() - before;
+      out.block_done();
     }
   });
-  flush();
-  if (std::fflush(stdout) != 0) {
-    std::fputs("k8saudit: cannot write to standard output\n", stderr);
-    return exit_failure;
-  }
+  if (!out.finish()) return exit_failure;
   const counters& c = sum.totals;
   const double reduction = c.bytes == 0 ? 0.0 : 100.0 * (1.0 - static_cast<double>(s.bytes_out) / static_cast<double>(c.bytes));
   std::fprintf(stderr,

@@ -29,6 +29,27 @@ std::string describe(std::string_view file, const k8saudit::error& e) {
   return s;
 }
 
+input_options inputs_from(const std::vector<std::string>& files, const std::string& format) {
+  input_options opt;
+  opt.files = files;
+  opt.format = *parse_input_format(format);
+  return opt;
+}
+
+void stdout_writer::flush() {
+  if (!text_.empty()) std::fwrite(text_.data(), 1, text_.size(), stdout);
+  text_.clear();
+}
+
+bool stdout_writer::finish() {
+  flush();
+  if (std::fflush(stdout) != 0) {
+    std::fputs("k8saudit: cannot write to standard output\n", stderr);
+    return false;
+  }
+  return true;
+}
+
 std::string summarize(const counters& c) {
   auto plural = [](std::uint64_t n, const char* one, const char* many) {
     return std::to_string(n) + " " + (n == 1 ? one : many);

@@ -39,6 +39,26 @@ struct input_summary {
   bool io_failed{false};
 };
 
+/// Input options for FILE... and --input-format (already validated by CLI11).
+input_options inputs_from(const std::vector<std::string>& files, const std::string& format);
+
+/// Standard output in 1 MiB blocks: append to text(), call block_done() after each record.
+class stdout_writer {
+ public:
+  stdout_writer() { text_.reserve(block); }
+  std::string& text() noexcept { return text_; }
+  void block_done() {
+    if (text_.size() >= block) flush();
+  }
+  /// Writes the rest and flushes; false (with a message on stderr) when stdout failed.
+  bool finish();
+
+ private:
+  void flush();
+  static constexpr std::size_t block = std::size_t{1} << 20;
+  std::string text_;
+};
+
 /// Reads every input and calls on_batch for each batch. I/O failures are printed on stderr and
 /// reading goes on with the next file. Returns the totals.
 input_summary read_inputs(const input_options& opt, const std::function<void(const batch&)>& on_batch);

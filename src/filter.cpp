@@ -19,7 +19,7 @@
 namespace k8saudit {
 namespace detail {
 
-using query::field_type;
+using lang::field_type;
 
 /// A predicate or connective, ready to evaluate.
 struct cnode {
@@ -34,6 +34,10 @@ struct cnode {
   std::vector<literal> values{};       ///< case-insensitive string operands are stored lower-cased
   std::shared_ptr<const re2::RE2> re{};
   std::uint32_t net{0}, mask{0};       ///< ipv4_in_range
+  /// Dynamic predicates: text a match's JSON must contain, checked before walking the JSON
+  /// (an annotation lookup per event is otherwise the cost of a `decision == "forbid"`).
+  std::string quick{};
+  bool quick_ci{false};
 };
 
 struct filter_program {
@@ -327,7 +331,7 @@ bool eval(const cnode& n, const event& ev) noexcept {
     case cnode::kind::text: {
       bool hit = false;
       if (n.ftype == field_type::strings) {
-        auto list = query::get_strings(ev, n.id);
+        auto list = lang::get_strings(ev, n.id);
         if (n.oper == op::isempty) {
           hit = list.empty();
         } else {
@@ -339,22 +343,28 @@ bool eval(const cnode& n, const event& ev) noexcept {
           }
         }
       } else {
-        const std::string_view s = query::get_string(ev, n.id);
+        const std::string_view s = lang::get_string(ev, n.id);
         hit = n.oper == op::isempty ? s.empty() : text_match(n, s);
       }
       return hit != n.negated;
     }
     case cnode::kind::number: {
       std::int64_t x = 0;
-      const bool present = query::get_number(ev, n.id, x);
+      const bool present = lang::get_number(ev, n.id, x);
       if (n.oper == op::isempty) return present == n.negated;
       // KQL: a comparison with null is false, and so is its negation.
       if (!present) return false;
       return number_match(n, x, 0, false) != n.negated;
     }
     case cnode::kind::dynamic: {
+      const std::string_view base = lang::get_json(ev, n.id);
+      // Only a \u escape can hide a safe literal (see prefilter.h), so its absence is enough.
+      if (!n.quick.empty() && k8saudit::detail::find_literal(base, n.quick, n.quick_ci) == std::string_view::npos &&
+          k8saudit::detail::find_literal(base, "\\u", false) == std::string_view::npos) {
+        return false;  // set only on positive predicates: no match without the text
+      }
       dyn_scratch& s = scratch();
-      walk(query::get_json(ev, n.id), n.path, s);
+      walk(base, n.path, s);
       bool hit = false;
       if (n.oper == op::isempty) {
         hit = std::all_of(s.a.begin(), s.a.end(), [](std::string_view v) { return v == "\"\""; });
@@ -441,8 +451,8 @@ class compiler {
       case ast_node::kind::not_: {
         // Text is limited by the parser; a builder tree gets the same bound here, so evaluation
         // never recurses deeper than this.
-        if (depth_ >= query::expr_parser::max_depth) {
-          return fail(a.pos, "the expression nests more than " + std::to_string(query::expr_parser::max_depth) +
+        if (depth_ >= lang::expr_parser::max_depth) {
+          return fail(a.pos, "the expression nests more than " + std::to_string(lang::expr_parser::max_depth) +
                                  " levels deep");
         }
         ++depth_;
@@ -472,7 +482,7 @@ class compiler {
   }
 
   bool predicate(const ast_node& a, cnode& out) {
-    const query::field_info& fi = query::info(a.field.id);
+    const lang::field_info& fi = lang::info(a.field.id);
     fields |= fi.parts;
     out.id = a.field.id;
     out.ftype = fi.type;
@@ -543,6 +553,18 @@ class compiler {
                                                 : l.kind != value_kind::timespan;
           if (!ok) {
             return fail(l.pos, "'" + opname + "' cannot compare a JSON value with " + std::string(kind_name(l.kind)));
+          }
+        }
+        if (!a.negated && a.values.size() == 1 && a.values[0].kind == value_kind::string &&
+            (a.oper == op::eq || is_string_op(a.oper)) && a.oper != op::regex && a.oper != op::ipv4_in_range &&
+            a.oper != op::in_ci) {
+          const std::string_view run = prefilter::longest_safe_run(a.values[0].text);
+          if (run.size() >= 3) {
+            out.quick = std::string(run);
+            out.quick_ci = is_ci_op(a.oper);
+            if (out.quick_ci) {
+              for (char& c : out.quick) c = lower(c);
+            }
           }
         }
         if (a.oper == op::in) {
@@ -725,7 +747,7 @@ std::string render_literal(const literal& l) {
 }
 
 std::string render_field(const field_ref& f) {
-  std::string s(query::info(f.id).name);
+  std::string s(lang::info(f.id).name);
   for (const path_step& st : f.path) {
     switch (st.k) {
       case path_step::kind::key: s += "[" + quote(st.key) + "]"; break;
@@ -824,15 +846,15 @@ filter::filter() {
 }
 
 result<filter, expression_error> filter::compile(std::string_view text) {
-  const std::vector<query::token> toks = query::lex(text);
-  query::expr_parser parser(text, toks);
+  const std::vector<lang::token> toks = lang::lex(text);
+  lang::expr_parser parser(text, toks);
   detail::ast_ptr root = parser.parse_expression();
   if (!root) return detail::make_error(text, parser.error().pos, parser.error().message);
-  const query::token& after = parser.peek();
-  if (after.kind == query::tok::error) return detail::make_error(text, after.pos, after.text);
-  if (after.kind != query::tok::end) {
-    std::string what = after.kind == query::tok::ident ? "'" + after.text + "'" : std::string(query::describe(after.kind));
-    std::string hint = after.kind == query::tok::ident ? " (join conditions with 'and' / 'or')" : "";
+  const lang::token& after = parser.peek();
+  if (after.kind == lang::tok::error) return detail::make_error(text, after.pos, after.text);
+  if (after.kind != lang::tok::end) {
+    std::string what = after.kind == lang::tok::ident ? "'" + after.text + "'" : std::string(lang::describe(after.kind));
+    std::string hint = after.kind == lang::tok::ident ? " (join conditions with 'and' / 'or')" : "";
     return detail::make_error(text, after.pos, "unexpected " + what + " after a complete expression" + hint);
   }
   detail::compile_error err;
@@ -846,6 +868,13 @@ result<filter, expression_error> filter::compile(const expr& e) {
   auto prog = detail::compile_program(*e.node(), {}, &err);
   if (!prog) return detail::make_error({}, 0, err.message);
   prog->text = detail::render(*e.node());  // after the depth check: render recurses too
+  return filter(std::move(prog));
+}
+
+result<filter, expression_error> detail::compile_tree(const ast_node& root, std::string_view text) {
+  detail::compile_error err;
+  auto prog = detail::compile_program(root, std::string(text), &err);
+  if (!prog) return detail::make_error(text, err.pos, err.message);
   return filter(std::move(prog));
 }
 
@@ -915,7 +944,7 @@ expr pred(detail::field_id id, op o, bool negated, std::vector<literal> values,
   n->k = ast_node::kind::predicate;
   n->field.id = id;
   n->field.path = std::move(path);
-  n->field.spelled = std::string(query::info(id).name);
+  n->field.spelled = std::string(lang::info(id).name);
   n->oper = o;
   n->negated = negated;
   n->values = std::move(values);

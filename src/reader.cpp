@@ -128,12 +128,13 @@ class reader_impl {
   explicit reader_impl(const reader_options& o)
       : opt_(o), engine_(parser_options{o.fields, o.max_depth}, o.format) {}
 
-  void start(std::unique_ptr<byte_source> src, std::string name) {
+  void start(std::unique_ptr<byte_source> src, std::string name, std::uint64_t base_offset = 0,
+             std::uint64_t first_line = 1) {
     src_ = std::move(src);
     name_ = std::move(name);
     begin_ = end_ = 0;
-    base_offset_ = 0;
-    line_ = 1;
+    base_offset_ = base_offset;
+    line_ = first_line;
     eof_ = false;
     failed_ = false;
     failure_ = error{};
@@ -458,6 +459,11 @@ void reader::open_memory(std::string_view data, std::string name) {
 
 void reader::open_source(std::unique_ptr<detail::byte_source> source, std::string name) {
   impl_->start(std::move(source), std::move(name));
+}
+
+void reader::open_source(std::unique_ptr<detail::byte_source> source, std::string name, std::uint64_t base_offset,
+                         std::uint64_t first_line) {
+  impl_->start(std::move(source), std::move(name), base_offset, first_line);
 }
 
 bool reader::next(batch& out) { return impl_->next(out); }

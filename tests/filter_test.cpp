@@ -683,8 +683,8 @@ struct probe {
   std::string yes, no;
 };
 
-probe probe_for(query::field_id id) {
-  using fid = query::field_id;
+probe probe_for(lang::field_id id) {
+  using fid = lang::field_id;
   switch (id) {
     case fid::kind: return {R"( == "Event")", R"( == "event")"};
     case fid::api_version: return {R"( == "audit.k8s.io/v1")", R"( == "audit.k8s.io/v1beta1")"};
@@ -745,12 +745,12 @@ TEST_CASE("filter: every spelling of every field reads its part (AKS Event Hub i
   const event& e = *r.events[0];
   REQUIRE(e.origin.format == record_format::aks_eventhub_record);
 
-  std::vector<bool> seen(static_cast<std::size_t>(query::field_id::count_), false);
+  std::vector<bool> seen(static_cast<std::size_t>(lang::field_id::count_), false);
   std::size_t aliases = 0;
-  for (const query::spelling& s : query::spellings()) {
+  for (const lang::spelling& s : lang::spellings()) {
     const probe p = probe_for(s.id);
     seen[static_cast<std::size_t>(s.id)] = true;
-    if (s.name != query::info(s.id).name) ++aliases;
+    if (s.name != lang::info(s.id).name) ++aliases;
     const std::string yes = std::string(s.name) + p.yes;
     const std::string no = std::string(s.name) + p.no;
     INFO("spelling: " << s.name);
@@ -768,8 +768,8 @@ TEST_CASE("filter: every spelling of every field reads its part (AKS Event Hub i
     INFO("field id " << i);
     CHECK(seen[i]);  // every field has a name
     // the canonical name is one of the spellings
-    CHECK(compile(std::string(query::info(static_cast<query::field_id>(i)).name) +
-                  probe_for(static_cast<query::field_id>(i)).yes)
+    CHECK(compile(std::string(lang::info(static_cast<lang::field_id>(i)).name) +
+                  probe_for(static_cast<lang::field_id>(i)).yes)
               .matches(e));
   }
   CHECK(aliases >= 30);  // the AKSAudit column names

@@ -45,9 +45,14 @@ struct expression_error {
   [[nodiscard]] std::string render() const;
 };
 
+class filter;
+struct expression_error;
 namespace detail {
 struct ast_node;
 struct filter_program;
+/// Compiles a syntax tree parsed elsewhere (pipelines): `text` is the source it came from, for
+/// error columns.
+result<filter, expression_error> compile_tree(const ast_node& root, std::string_view text);
 /// The fields of the language (see docs/query-language.md for their names and aliases).
 enum class field_id : std::uint8_t {
   kind, api_version, level, audit_id, stage, request_uri, verb, user_agent,
@@ -107,6 +112,7 @@ class filter {
   [[nodiscard]] const std::string& text() const noexcept;
 
  private:
+  friend result<filter, expression_error> detail::compile_tree(const detail::ast_node&, std::string_view);
   explicit filter(std::shared_ptr<const detail::filter_program> p) noexcept : prog_(std::move(p)) {}
   std::shared_ptr<const detail::filter_program> prog_;
 };

@@ -11,5 +11,8 @@
 #include "k8saudit/prefilter.h"
 #include "k8saudit/reader.h"
 #include "k8saudit/filter.h"
+#include "k8saudit/sketches.h"
+#include "k8saudit/aggregate.h"
+#include "k8saudit/parallel.h"
 #include "k8saudit/write.h"
 #include "k8saudit/policy.h"

@@ -116,6 +116,11 @@ class reader {
   void open_memory(std::string_view data, std::string name = "<memory>");
   /// Reads from any byte source (see detail/source.h); the reader takes ownership.
   void open_source(std::unique_ptr<detail::byte_source> source, std::string name);
+  /// As above, for a source that holds a part of a larger input starting at byte `base_offset`
+  /// and line `first_line` (1-based) of it: origins, errors and failures then carry offsets and
+  /// lines of the whole input. Counters count this part only. (read_parallel() uses it.)
+  void open_source(std::unique_ptr<detail::byte_source> source, std::string name, std::uint64_t base_offset,
+                   std::uint64_t first_line);
 
   /// Fills `out` (cleared first) with the next events and bad records. Returns false, with `out`
   /// empty, when nothing is left: at the end of input or after an I/O or gzip failure (failed()).

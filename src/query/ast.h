@@ -22,7 +22,7 @@ struct path_step {
 
 /// A field as written: its id, an optional sub-path (dynamic fields) and its spelling.
 struct field_ref {
-  query::field_id id{};
+  lang::field_id id{};
   std::vector<path_step> path{};
   std::string spelled{};   ///< as written, for messages
   std::size_t pos{0};      ///< source offset (0 for builder-made nodes)

@@ -9,7 +9,7 @@
 
 #include "k8saudit/time.h"
 
-namespace k8saudit::query {
+namespace k8saudit::lang {
 
 inline bool parse_kql_datetime(std::string_view text, std::int64_t& ns) {
   auto take = [&](std::string_view t) {
@@ -35,4 +35,4 @@ inline bool parse_kql_datetime(std::string_view text, std::int64_t& ns) {
   return false;
 }
 
-}  // namespace k8saudit::query
+}  // namespace k8saudit::lang

@@ -6,7 +6,7 @@
 #include "k8saudit/time.h"
 #include "query/datetime.h"
 
-namespace k8saudit::query {
+namespace k8saudit::lang {
 namespace {
 
 using detail::ast_node;
@@ -425,7 +425,7 @@ ast_ptr expr_parser::parse_predicate() {
   return n;
 }
 
-}  // namespace k8saudit::query
+}  // namespace k8saudit::lang
 
 namespace k8saudit::detail {
 

@@ -11,7 +11,7 @@
 #include "query/ast.h"
 #include "query/lexer.h"
 
-namespace k8saudit::query {
+namespace k8saudit::lang {
 
 struct syntax_error {
   std::size_t pos{0};  ///< byte offset in the source
@@ -24,7 +24,8 @@ class expr_parser {
   /// the evaluator recurse once per level).
   static constexpr std::size_t max_depth = 100;
 
-  expr_parser(std::string_view source, std::span<const token> tokens) : src_(source), toks_(tokens) {}
+  expr_parser(std::string_view source, std::span<const token> tokens, std::size_t start = 0)
+      : src_(source), toks_(tokens), i_(start) {}
 
   /// Parses one boolean expression starting at the current token. On failure returns nullptr
   /// and error() says where and why.
@@ -35,6 +36,19 @@ class expr_parser {
   [[nodiscard]] std::size_t position() const noexcept { return i_; }
   [[nodiscard]] const syntax_error& error() const noexcept { return err_; }
 
+  /// A field reference (pipelines read keys and aggregate arguments with it).
+  bool parse_field(detail::field_ref& out);
+  /// A literal value.
+  bool parse_literal(detail::literal& out);
+  /// Records a syntax error (the first one wins) and returns false.
+  bool fail_bool(std::size_t pos, std::string message);
+  /// Moves past the current token.
+  const token& next() noexcept { return toks_[i_ < toks_.size() - 1 ? i_++ : i_]; }
+  [[nodiscard]] bool at_word(std::string_view w) const noexcept {
+    return toks_[i_].kind == tok::ident && toks_[i_].text == w;
+  }
+  bool expect(tok kind, std::string_view what);
+
  private:
   detail::ast_ptr parse_chain(std::string_view word, detail::ast_ptr (expr_parser::*operand)());
   detail::ast_ptr parse_or();
@@ -42,15 +56,7 @@ class expr_parser {
   detail::ast_ptr parse_unary();
   detail::ast_ptr parse_call(const token& name);
   detail::ast_ptr parse_predicate();
-  bool parse_field(detail::field_ref& out);
-  bool parse_literal(detail::literal& out);
-  bool expect(tok kind, std::string_view what);
   detail::ast_ptr fail(std::size_t pos, std::string message);
-  bool fail_bool(std::size_t pos, std::string message);
-  const token& next() noexcept { return toks_[i_ < toks_.size() - 1 ? i_++ : i_]; }
-  [[nodiscard]] bool at_word(std::string_view w) const noexcept {
-    return toks_[i_].kind == tok::ident && toks_[i_].text == w;
-  }
 
   std::string_view src_;
   std::span<const token> toks_;
@@ -59,4 +65,4 @@ class expr_parser {
   syntax_error err_{};
 };
 
-}  // namespace k8saudit::query
+}  // namespace k8saudit::lang

@@ -5,7 +5,7 @@
 #include <array>
 #include <vector>
 
-namespace k8saudit::query {
+namespace k8saudit::lang {
 namespace {
 
 using ft = field_type;
@@ -272,4 +272,4 @@ bool get_number(const event& ev, field_id id, std::int64_t& out) noexcept {
   }
 }
 
-}  // namespace k8saudit::query
+}  // namespace k8saudit::lang

@@ -12,7 +12,7 @@
 #include "k8saudit/filter.h"
 #include "k8saudit/parser.h"
 
-namespace k8saudit::query {
+namespace k8saudit::lang {
 
 using field_id = k8saudit::detail::field_id;
 
@@ -60,4 +60,4 @@ std::string_view get_json(const event& ev, field_id id) noexcept;  ///< dynamic 
 /// Integer, datetime (ns since epoch) and timespan (ns) fields; false when null.
 bool get_number(const event& ev, field_id id, std::int64_t& out) noexcept;
 
-}  // namespace k8saudit::query
+}  // namespace k8saudit::lang

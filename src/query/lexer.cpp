@@ -6,7 +6,7 @@
 
 #include "json_scan.h"
 
-namespace k8saudit::query {
+namespace k8saudit::lang {
 namespace {
 
 bool is_ident_start(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$'; }
@@ -232,6 +232,8 @@ std::vector<token> lex(std::string_view s) {
       case '|': push(tok::pipe, 1); continue;
       case '*': push(tok::star, 1); continue;
       case '-': push(tok::minus, 1); continue;
+      case '+': push(tok::plus, 1); continue;
+      case '/': push(tok::slash, 1); continue;  // `//` comments are handled above
       case '.': push(n == '.' ? tok::dotdot : tok::dot, n == '.' ? 2 : 1); continue;
       case '=':
         if (n == '=') { push(tok::eq, 2); continue; }
@@ -276,6 +278,8 @@ std::string_view describe(tok kind) noexcept {
     case tok::pipe: return "'|'";
     case tok::star: return "'*'";
     case tok::minus: return "'-'";
+    case tok::plus: return "'+'";
+    case tok::slash: return "'/'";
     case tok::assign: return "'='";
     case tok::eq: return "'=='";
     case tok::ne: return "'!='";
@@ -290,4 +294,4 @@ std::string_view describe(tok kind) noexcept {
   return "?";
 }
 
-}  // namespace k8saudit::query
+}  // namespace k8saudit::lang

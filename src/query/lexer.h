@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace k8saudit::query {
+namespace k8saudit::lang {
 
 enum class tok : std::uint8_t {
   end,
@@ -17,7 +17,7 @@ enum class tok : std::uint8_t {
   integer,    ///< an integer literal
   real,       ///< a real literal
   timespan,   ///< a timespan literal such as 5m or 1.5h (value in nanoseconds)
-  lparen, rparen, lbracket, rbracket, comma, dot, dotdot, pipe, star, minus, assign,
+  lparen, rparen, lbracket, rbracket, comma, dot, dotdot, pipe, star, minus, plus, slash, assign,
   eq, ne, eq_ci, ne_ci, lt, le, gt, ge,
   error,      ///< a character or literal the lexer cannot read (text says why)
 };
@@ -37,4 +37,4 @@ std::vector<token> lex(std::string_view source);
 /// A human name for a token kind ("'=='", "a string", "the end of the expression").
 std::string_view describe(tok kind) noexcept;
 
-}  // namespace k8saudit::query
+}  // namespace k8saudit::lang

@@ -11,6 +11,7 @@ void add_cat(CLI::App& app, std::function<int()>& run);
 void add_check(CLI::App& app, std::function<int()>& run);
 void add_filter(CLI::App& app, std::function<int()>& run);
 void add_policy(CLI::App& app, std::function<int()>& run);
+void add_query(CLI::App& app, std::function<int()>& run);  // query, stats, top, merge
 
 /// --input-format, shared by the subcommands that read events.
 void add_input_format_option(CLI::App& cmd, std::string& target);

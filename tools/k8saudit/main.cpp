@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   k8saudit::cli::add_check(app, run);
   k8saudit::cli::add_filter(app, run);
   k8saudit::cli::add_policy(app, run);
+  k8saudit::cli::add_query(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

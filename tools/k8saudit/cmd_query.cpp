@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // `k8saudit query PIPELINE`, `stats`, `top --by`, `merge STATE...`: aggregation over every core,
 // with states that can be saved and merged across machines.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -13,6 +17,7 @@
 
 #include "commands.h"
 #include "inputs.h"
+#include "progress.h"
 #include "table_output.h"
 
 namespace k8saudit::cli {
@@ -67,10 +72,20 @@ run_result run_queries(const std::vector<query>& queries, const agg_args& a) {
     for (auto& w : per_worker) {
       for (const query& q : queries) w.push_back(q.make_state());
     }
+    // Progress: the bytes of the records handed out so far, over the file's size; drawn by
+    // worker 0, which is the calling thread.
+    struct stat info {};
+    const std::uint64_t size = (f != "-" && ::stat(f.c_str(), &info) == 0) ? static_cast<std::uint64_t>(info.st_size) : 0;
+    progress bar(f, size);
+    std::atomic<std::uint64_t> done{0};
     parallel_summary s = read_parallel(
         f, ro, po,
         [&](unsigned worker, const batch& b) {
           for (query_state& st : per_worker[worker]) st.add(b.events);
+          std::uint64_t bytes = 0;
+          for (const event& ev : b.events) bytes += ev.origin.record.size() + 1;
+          done.fetch_add(bytes, std::memory_order_relaxed);
+          if (worker == 0) bar.update(size == 0 ? done.load() : std::min(done.load(), size));  // gzip: input bytes != records
         },
         [&](const record_error& e) {
           if (shown++ < 1000) std::fprintf(stderr, "k8saudit: %s\n", describe(e.file, e.error).c_str());

@@ -305,6 +305,9 @@ class pipeline_parser {
           for (double pc : a.percents) a.names.push_back("percentile_" + arg + "_" + number_name(pc));
         } else {
           if (!numeric_field(a.field, f)) return false;
+          if ((f == "sum" || f == "avg") && lang::info(a.field.id).type == field_type::datetime) {
+            return fail(a.field.pos, f + "() of a datetime has no meaning: use min() or max()");
+          }
           a.kind = f == "sum" ? agg_kind::sum : f == "min" ? agg_kind::min : f == "max" ? agg_kind::max : agg_kind::avg;
           base = f + "_" + arg;
         }
@@ -506,6 +509,13 @@ class pipeline_parser {
         ep_.next();
       } while (true);
       p_.columns.push_back(op.name);
+    }
+    for (std::size_t i = 0; i < p_.columns.size(); ++i) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (p_.columns[i] == p_.columns[j]) {
+          return fail(pos, "two columns would be named '" + p_.columns[i] + "': choose another name");
+        }
+      }
     }
     p_.post.push_back(std::move(op));
     return true;
@@ -795,6 +805,12 @@ std::string_view text_of(const value& v, std::string& buf) {
   }
 }
 
+// Sums wrap around instead of overflowing (undefined behaviour); a sum of timespans would need
+// ~292 years of latency to get there.
+std::int64_t wrapping_add(std::int64_t a, std::int64_t b) noexcept {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
+}
+
 void add_number(agg_state& s, const value& v) {
   if (v.k == value::kind::null || v.k == value::kind::string || v.k == value::kind::dynamic) return;
   if (v.k == value::kind::real) {
@@ -806,7 +822,7 @@ void add_number(agg_state& s, const value& v) {
     if (!s.has_int || v.integer < s.imin) s.imin = v.integer;
     if (!s.has_int || v.integer > s.imax) s.imax = v.integer;
     s.has_int = true;
-    s.isum += v.integer;
+    s.isum = wrapping_add(s.isum, v.integer);
   }
   ++s.n;
 }
@@ -947,7 +963,7 @@ void update(const query_program& p, group& g, const event& ev, query_groups& st)
 
 void merge_agg(const agg_spec& a, agg_state& s, const agg_state& o) {
   s.n += o.n;
-  s.isum += o.isum;
+  s.isum = wrapping_add(s.isum, o.isum);
   s.dsum += o.dsum;
   if (o.has_int) {
     s.imin = s.has_int ? std::min(s.imin, o.imin) : o.imin;
@@ -1061,7 +1077,8 @@ value finish_agg(const agg_spec& a, const agg_state& s, std::size_t which) {
     case agg_kind::percentiles: {
       if (!s.quantiles || s.quantiles->count() == 0) return v;
       const double q = s.quantiles->quantile(a.percents[which] / 100.0);
-      if (nk == value::kind::timespan || nk == value::kind::integer || nk == value::kind::datetime) {
+      if (t != field_type::dynamic &&
+          (nk == value::kind::timespan || nk == value::kind::integer || nk == value::kind::datetime)) {
         v.k = nk;
         v.integer = static_cast<std::int64_t>(std::llround(q));
       } else {
@@ -1118,8 +1135,13 @@ value arith(const value& a, char op, const value& b) {
     if (std::isnan(r.real)) r = value{};
     return r;
   }
-  r.k = (a.k == value::kind::timespan || b.k == value::kind::timespan) ? value::kind::timespan : value::kind::integer;
   if (op == '/' && b.integer == 0) return value{};
+  if (op == '/' && a.k == value::kind::timespan && b.k == value::kind::timespan) {  // a ratio, as in KQL
+    r.k = value::kind::real;
+    r.real = static_cast<double>(a.integer) / static_cast<double>(b.integer);
+    return r;
+  }
+  r.k = (a.k == value::kind::timespan || b.k == value::kind::timespan) ? value::kind::timespan : value::kind::integer;
   r.integer = op == '+' ? a.integer + b.integer : op == '-' ? a.integer - b.integer
               : op == '*' ? a.integer * b.integer : a.integer / b.integer;
   return r;

@@ -21,6 +21,7 @@
 #include "query/ast.h"
 #include "query/expr_parser.h"
 #include "query/fields.h"
+#include "query/json_path.h"
 #include "query/lexer.h"
 
 namespace k8saudit {
@@ -657,66 +658,9 @@ bool decode(std::string_view& in, value& v) {
 
 // The values of a field in one event, as text (dcount, make_set) or numbers.
 struct field_reader {
-  std::vector<std::string_view> values;
-  std::string scratch_key, scratch_text;
-  std::string owned;
+  lang::path_scratch path;
+  std::string scratch_text;
 };
-
-std::string_view json_text(std::string_view v, std::string& buf) {
-  if (v.size() >= 2 && v.front() == '"') {
-    std::string_view c = v.substr(1, v.size() - 2);
-    if (c.find('\\') == std::string_view::npos) return c;
-    if (unescape(c, buf)) return buf;
-    return c;
-  }
-  return v;
-}
-
-// Walks a dynamic path (the same rules as the filter: keys, indexes, [*]).
-void walk_json(std::string_view text, const std::vector<path_step>& path, std::vector<std::string_view>& out,
-               std::string& key_scratch) {
-  out.clear();
-  auto trim = [](std::string_view t) {
-    while (!t.empty() && (t.front() == ' ' || t.front() == '\n' || t.front() == '\r' || t.front() == '\t')) t.remove_prefix(1);
-    while (!t.empty() && (t.back() == ' ' || t.back() == '\n' || t.back() == '\r' || t.back() == '\t')) t.remove_suffix(1);
-    return t;
-  };
-  text = trim(text);
-  if (text.empty()) return;
-  std::vector<std::string_view> cur{text}, nxt;
-  for (const path_step& st : path) {
-    nxt.clear();
-    for (std::string_view v : cur) {
-      if (st.k == path_step::kind::key) {
-        std::string_view m = find_member(v, st.key, key_scratch);
-        if (!m.empty()) nxt.push_back(trim(m));
-        continue;
-      }
-      if (v.empty() || v.front() != '[') continue;
-      std::vector<std::string_view> elems;
-      std::size_t i = 1;
-      while (i < v.size()) {
-        while (i < v.size() && (v[i] == ' ' || v[i] == '\n' || v[i] == '\r' || v[i] == '\t' || v[i] == ',')) ++i;
-        if (i >= v.size() || v[i] == ']') break;
-        const std::size_t e = skip_value(v, i);
-        if (e == std::string_view::npos) break;
-        elems.push_back(trim(v.substr(i, e - i)));
-        i = e;
-      }
-      if (st.k == path_step::kind::all) {
-        nxt.insert(nxt.end(), elems.begin(), elems.end());
-      } else {
-        const std::int64_t n = static_cast<std::int64_t>(elems.size());
-        const std::int64_t at = st.index < 0 ? n + st.index : st.index;
-        if (at >= 0 && at < n) nxt.push_back(elems[static_cast<std::size_t>(at)]);
-      }
-    }
-    std::swap(cur, nxt);
-  }
-  for (std::string_view v : cur) {
-    if (v != "null") out.push_back(v);
-  }
-}
 
 // Reads a field of an event into typed values: for a key (one value) or an aggregate argument
 // (a list field gives every element, a dynamic path every value it reaches).
@@ -752,8 +696,8 @@ void read_values(const event& ev, const field_ref& f, std::vector<value>& out, f
       return;
     }
     case field_type::dynamic: {
-      walk_json(lang::get_json(ev, f.id), f.path, r.values, r.scratch_key);
-      for (std::string_view raw : r.values) {
+      lang::walk(lang::get_json(ev, f.id), f.path, r.path);
+      for (std::string_view raw : r.path.values) {
         value v;
         if (!raw.empty() && (raw.front() == '-' || (raw.front() >= '0' && raw.front() <= '9'))) {
           std::int64_t i = 0;
@@ -770,7 +714,7 @@ void read_values(const event& ev, const field_ref& f, std::vector<value>& out, f
           v.integer = raw == "true" ? 1 : 0;
         } else if (!raw.empty() && raw.front() == '"') {
           v.k = value::kind::string;
-          v.text = std::string(json_text(raw, r.scratch_text));
+          v.text = std::string(lang::json_text(raw, r.scratch_text));
         } else {
           v.k = value::kind::dynamic;
           v.text = std::string(raw);

@@ -14,6 +14,7 @@
 #include "query/ast.h"
 #include "query/expr_parser.h"
 #include "query/fields.h"
+#include "query/json_path.h"
 #include "query/lexer.h"
 
 namespace k8saudit {
@@ -173,40 +174,11 @@ bool number_match(const cnode& n, std::int64_t x, double xr, bool is_real) noexc
 }
 
 // ---------------------------------------------------------------------------------------------
-// Dynamic values: JSON text walked with the scanner.
-
-std::size_t skip_ws(std::string_view t, std::size_t i) noexcept {
-  while (i < t.size() && (t[i] == ' ' || t[i] == '\n' || t[i] == '\r' || t[i] == '\t')) ++i;
-  return i;
-}
-
-std::string_view trim(std::string_view t) noexcept {
-  std::size_t b = skip_ws(t, 0);
-  std::size_t e = t.size();
-  while (e > b && (t[e - 1] == ' ' || t[e - 1] == '\n' || t[e - 1] == '\r' || t[e - 1] == '\t')) --e;
-  return t.substr(b, e - b);
-}
-
-template <class F>
-void for_each_element(std::string_view arr, F&& f) {
-  arr = trim(arr);
-  if (arr.size() < 2 || arr.front() != '[') return;
-  std::size_t i = skip_ws(arr, 1);
-  if (i < arr.size() && arr[i] == ']') return;
-  while (i < arr.size()) {
-    const std::size_t start = skip_ws(arr, i);
-    const std::size_t end = skip_value(arr, start);
-    if (end == std::string_view::npos) return;
-    f(arr.substr(start, end - start));
-    i = skip_ws(arr, end);
-    if (i >= arr.size() || arr[i] != ',') return;
-    ++i;
-  }
-}
+// Dynamic values: JSON text walked by query/json_path.
 
 struct dyn_scratch {
-  std::vector<std::string_view> a, b;
-  std::string key, text;
+  lang::path_scratch path;
+  std::string text;
 };
 
 dyn_scratch& scratch() {
@@ -214,49 +186,7 @@ dyn_scratch& scratch() {
   return s;
 }
 
-// The values at `path` under `base`, into s.a. Absent members and nulls are dropped.
-void walk(std::string_view base, const std::vector<path_step>& path, dyn_scratch& s) {
-  s.a.clear();
-  base = trim(base);
-  if (base.empty()) return;
-  s.a.push_back(base);
-  for (const path_step& st : path) {
-    s.b.clear();
-    for (std::string_view v : s.a) {
-      switch (st.k) {
-        case path_step::kind::key: {
-          std::string_view m = find_member(v, st.key, s.key);
-          if (!m.empty()) s.b.push_back(trim(m));
-          break;
-        }
-        case path_step::kind::index: {
-          std::int64_t count = 0;
-          if (st.index < 0) for_each_element(v, [&](std::string_view) { ++count; });
-          const std::int64_t want = st.index < 0 ? count + st.index : st.index;
-          std::int64_t k = 0;
-          for_each_element(v, [&](std::string_view e) {
-            if (k++ == want) s.b.push_back(e);
-          });
-          break;
-        }
-        case path_step::kind::all: for_each_element(v, [&](std::string_view e) { s.b.push_back(e); }); break;
-      }
-    }
-    std::swap(s.a, s.b);
-  }
-  s.a.erase(std::remove(s.a.begin(), s.a.end(), std::string_view("null")), s.a.end());
-}
-
-// A JSON string's content (unescaped into `buf` when needed); other values as their text.
-std::string_view as_text(std::string_view v, std::string& buf) {
-  if (v.size() >= 2 && v.front() == '"') {
-    std::string_view content = v.substr(1, v.size() - 2);
-    if (content.find('\\') == std::string_view::npos) return content;
-    if (!unescape(content, buf)) return content;
-    return buf;
-  }
-  return v;
-}
+std::string_view as_text(std::string_view v, std::string& buf) { return lang::json_text(v, buf); }
 
 bool is_json_number(std::string_view v) noexcept {
   return !v.empty() && (v.front() == '-' || (v.front() >= '0' && v.front() <= '9'));
@@ -364,12 +294,12 @@ bool eval(const cnode& n, const event& ev) noexcept {
         return false;  // set only on positive predicates: no match without the text
       }
       dyn_scratch& s = scratch();
-      walk(base, n.path, s);
+      lang::walk(base, n.path, s.path);
       bool hit = false;
       if (n.oper == op::isempty) {
-        hit = std::all_of(s.a.begin(), s.a.end(), [](std::string_view v) { return v == "\"\""; });
+        hit = std::all_of(s.path.values.begin(), s.path.values.end(), [](std::string_view v) { return v == "\"\""; });
       } else {
-        for (std::string_view v : s.a) {
+        for (std::string_view v : s.path.values) {
           if (dyn_value_match(n, v, s)) {
             hit = true;
             break;

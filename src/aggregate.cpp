@@ -261,12 +261,10 @@ class pipeline_parser {
       } else if (f == "countif") {
         a.kind = agg_kind::countif;
         base = "countif_";
-        const std::size_t start = peek().pos;
         ast_ptr e = ep_.parse_expression();
         if (!e) return from_ep();
         auto compiled = compile_tree(*e, src_);
         if (!compiled) return fail(compiled.error().column - 1, compiled.error().message);
-        (void)start;
         p_.fields |= compiled->fields();
         a.pred = std::make_shared<filter>(std::move(*compiled));
       } else if (f == "dcount" || f == "sum" || f == "min" || f == "max" || f == "avg" || f == "make_set" ||
@@ -293,6 +291,10 @@ class pipeline_parser {
           }
         } else if (f == "percentile" || f == "percentiles") {
           if (!numeric_field(a.field, f)) return false;
+          if (lang::info(a.field.id).type == field_type::datetime) {
+            // 1% of a time since 1970 is months: the sketch's bound means nothing there.
+            return fail(a.field.pos, f + "() of a datetime is not supported: use min(), max() or bin() by time");
+          }
           a.kind = agg_kind::percentiles;
           do {
             if (!expect(tok::comma, "before the percentile")) return false;
@@ -485,7 +487,7 @@ class pipeline_parser {
         ep_.next();
       } while (true);
       p_.columns = out;
-    } else {  // extend
+    } else {  // extend: one post_op per `name = expression`, comma-separated
       op.k = post_op::kind::extend;
       op.name = optional_name();
       if (op.name.empty()) return fail(pos, "extend needs `name = expression`");
@@ -510,7 +512,19 @@ class pipeline_parser {
         ep_.next();
       } while (true);
       p_.columns.push_back(op.name);
+      if (peek().kind == tok::comma) {  // another `name = expression` of the same extend
+        ep_.next();
+        if (!check_unique(pos)) return false;
+        p_.post.push_back(std::move(op));
+        return parse_post(name, peek().pos);
+      }
     }
+    if (!check_unique(pos)) return false;
+    p_.post.push_back(std::move(op));
+    return true;
+  }
+
+  bool check_unique(std::size_t pos) {
     for (std::size_t i = 0; i < p_.columns.size(); ++i) {
       for (std::size_t j = 0; j < i; ++j) {
         if (p_.columns[i] == p_.columns[j]) {
@@ -518,7 +532,6 @@ class pipeline_parser {
         }
       }
     }
-    p_.post.push_back(std::move(op));
     return true;
   }
 
@@ -540,6 +553,7 @@ struct agg_state {
   std::int64_t isum{0};
   double dsum{0};
   bool has_int{false}, has_real{false};
+  bool sum_real{false};  ///< an integer sum overflowed: the total goes on in dsum
   std::int64_t imin{0}, imax{0};
   double dmin{0}, dmax{0};
   std::unique_ptr<distinct_counter> distinct;
@@ -749,12 +763,6 @@ std::string_view text_of(const value& v, std::string& buf) {
   }
 }
 
-// Sums wrap around instead of overflowing (undefined behaviour); a sum of timespans would need
-// ~292 years of latency to get there.
-std::int64_t wrapping_add(std::int64_t a, std::int64_t b) noexcept {
-  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
-}
-
 void add_number(agg_state& s, const value& v) {
   if (v.k == value::kind::null || v.k == value::kind::string || v.k == value::kind::dynamic) return;
   if (v.k == value::kind::real) {
@@ -766,7 +774,13 @@ void add_number(agg_state& s, const value& v) {
     if (!s.has_int || v.integer < s.imin) s.imin = v.integer;
     if (!s.has_int || v.integer > s.imax) s.imax = v.integer;
     s.has_int = true;
-    s.isum = wrapping_add(s.isum, v.integer);
+    std::int64_t total = 0;
+    if (__builtin_add_overflow(s.isum, v.integer, &total)) {  // too big for integers: go on in doubles
+      s.dsum += static_cast<double>(v.integer);
+      s.sum_real = true;
+    } else {
+      s.isum = total;
+    }
   }
   ++s.n;
 }
@@ -907,7 +921,14 @@ void update(const query_program& p, group& g, const event& ev, query_groups& st)
 
 void merge_agg(const agg_spec& a, agg_state& s, const agg_state& o) {
   s.n += o.n;
-  s.isum = wrapping_add(s.isum, o.isum);
+  std::int64_t total = 0;
+  if (__builtin_add_overflow(s.isum, o.isum, &total)) {
+    s.dsum += static_cast<double>(o.isum);
+    s.sum_real = true;
+  } else {
+    s.isum = total;
+  }
+  s.sum_real = s.sum_real || o.sum_real;
   s.dsum += o.dsum;
   if (o.has_int) {
     s.imin = s.has_int ? std::min(s.imin, o.imin) : o.imin;
@@ -985,7 +1006,7 @@ value finish_agg(const agg_spec& a, const agg_state& s, std::size_t which) {
       return v;
     case agg_kind::sum:
       if (s.n == 0) return v;
-      if (s.has_real) {
+      if (s.has_real || s.sum_real) {
         v.k = value::kind::real;
         v.real = static_cast<double>(s.isum) + s.dsum;
       } else {
@@ -995,7 +1016,7 @@ value finish_agg(const agg_spec& a, const agg_state& s, std::size_t which) {
       return v;
     case agg_kind::avg:
       if (s.n == 0) return v;
-      if (nk == value::kind::timespan && !s.has_real) {
+      if (nk == value::kind::timespan && !s.has_real && !s.sum_real) {
         v.k = value::kind::timespan;
         v.integer = static_cast<std::int64_t>(std::llround(static_cast<double>(s.isum) / static_cast<double>(s.n)));
       } else {
@@ -1067,28 +1088,49 @@ int compare(const value& a, const value& b) {
   return a.integer < b.integer ? -1 : (a.integer > b.integer ? 1 : 0);
 }
 
+// extend's arithmetic: numbers, timespans and datetimes as KQL combines them; anything else, a
+// division by zero and an overflow give null.
 value arith(const value& a, char op, const value& b) {
   value r;
-  if (a.k == value::kind::null || b.k == value::kind::null) return r;
-  const bool real = a.k == value::kind::real || b.k == value::kind::real;
-  if (real) {
-    const double x = a.k == value::kind::real ? a.real : static_cast<double>(a.integer);
-    const double y = b.k == value::kind::real ? b.real : static_cast<double>(b.integer);
-    r.k = value::kind::real;
+  using K = value::kind;
+  auto numeric = [](const value& v) {
+    return v.k == K::integer || v.k == K::real || v.k == K::timespan || v.k == K::datetime;
+  };
+  if (!numeric(a) || !numeric(b)) return r;
+  if (a.k == K::real || b.k == K::real) {
+    if (a.k == K::datetime || b.k == K::datetime) return r;
+    const double x = a.k == K::real ? a.real : static_cast<double>(a.integer);
+    const double y = b.k == K::real ? b.real : static_cast<double>(b.integer);
+    r.k = K::real;
     r.real = op == '+' ? x + y : op == '-' ? x - y : op == '*' ? x * y : (y == 0 ? NAN : x / y);
-    if (std::isnan(r.real)) r = value{};
+    if (!std::isfinite(r.real)) r = value{};
     return r;
   }
-  if (op == '/' && b.integer == 0) return value{};
-  if (op == '/' && a.k == value::kind::timespan && b.k == value::kind::timespan) {  // a ratio, as in KQL
-    r.k = value::kind::real;
+  // Result kinds: datetime - datetime = timespan; datetime +/- timespan = datetime;
+  // timespan / timespan = real (a ratio); timespan with numbers = timespan.
+  if (a.k == K::datetime || b.k == K::datetime) {
+    if (op == '-' && a.k == K::datetime && b.k == K::datetime) r.k = K::timespan;
+    else if ((op == '+' || op == '-') && a.k == K::datetime && b.k == K::timespan) r.k = K::datetime;
+    else if (op == '+' && a.k == K::timespan && b.k == K::datetime) r.k = K::datetime;
+    else return r;
+  } else if (op == '/' && a.k == K::timespan && b.k == K::timespan) {
+    if (b.integer == 0) return r;
+    r.k = K::real;
     r.real = static_cast<double>(a.integer) / static_cast<double>(b.integer);
     return r;
+  } else {
+    r.k = (a.k == K::timespan || b.k == K::timespan) ? K::timespan : K::integer;
   }
-  r.k = (a.k == value::kind::timespan || b.k == value::kind::timespan) ? value::kind::timespan : value::kind::integer;
-  r.integer = op == '+' ? a.integer + b.integer : op == '-' ? a.integer - b.integer
-              : op == '*' ? a.integer * b.integer : a.integer / b.integer;
-  return r;
+  bool overflow = false;
+  switch (op) {
+    case '+': overflow = __builtin_add_overflow(a.integer, b.integer, &r.integer); break;
+    case '-': overflow = __builtin_sub_overflow(a.integer, b.integer, &r.integer); break;
+    case '*': overflow = __builtin_mul_overflow(a.integer, b.integer, &r.integer); break;
+    default:
+      if (b.integer == 0 || (a.integer == INT64_MIN && b.integer == -1)) return value{};
+      r.integer = a.integer / b.integer;
+  }
+  return overflow ? value{} : r;
 }
 
 bool holds(const post_op::condition& c, const value& v) {
@@ -1237,7 +1279,8 @@ void query_state::serialize(std::string& out) const {
       std::memcpy(&bits, &s.dmax, 8);
       detail::put64(out, bits);
       const std::uint64_t flags = (s.has_int ? 1u : 0u) | (s.has_real ? 2u : 0u) | (s.set_full ? 4u : 0u) |
-                                  (s.distinct ? 8u : 0u) | (s.quantiles ? 16u : 0u) | (s.set ? 32u : 0u);
+                                  (s.distinct ? 8u : 0u) | (s.quantiles ? 16u : 0u) | (s.set ? 32u : 0u) |
+                                  (s.sum_real ? 64u : 0u);
       detail::put64(out, flags);
       if (s.distinct) s.distinct->serialize(out);
       if (s.quantiles) s.quantiles->serialize(out);
@@ -1301,6 +1344,7 @@ result<query_state> query_state::deserialize(std::string_view in, query_limits l
       s.has_int = (flags & 1) != 0;
       s.has_real = (flags & 2) != 0;
       s.set_full = (flags & 4) != 0;
+      s.sum_real = (flags & 64) != 0;
       if (flags & 8) {
         auto d = distinct_counter::deserialize(in);
         if (!d) return bad("a distinct counter is corrupt");

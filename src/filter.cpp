@@ -462,7 +462,9 @@ class compiler {
             if (fi.type == field_type::datetime && a.oper == op::between && &l == &out.values[1] &&
                 l.kind == value_kind::timespan) {
               l.kind = value_kind::datetime;
-              l.integer += out.values[0].integer;
+              if (__builtin_add_overflow(l.integer, out.values[0].integer, &l.integer)) {
+                return fail(l.pos, "the end of this range is out of the datetime range");
+              }
               continue;
             }
             std::string hint = fi.type == field_type::integer    ? "a number such as 403"

@@ -304,6 +304,7 @@ class loader {
 
   std::vector<map_entry> entries(const YAML::Node& map, const std::string& where);
   void collect(const YAML::Node& map, const std::string& where, std::vector<map_entry>& out, bool merged, int depth);
+  std::size_t merge_budget_{10'000};  ///< merged mappings visited per load
   void unknown_field(const map_entry& e, const std::string& where, object_kind in);
 
   bool read_string(const YAML::Node& n, const std::string& where, std::string& out);
@@ -356,12 +357,24 @@ void loader::collect(const YAML::Node& map, const std::string& where, std::vecto
   }
   // YAML merge keys (`<<: *anchor`): keys written in the mapping itself win, then the merged
   // mappings in the order listed.
+  // Merge keys can fan out exponentially (<<: [*a, *a, *a] at every level): bound the depth
+  // and the total work of one load.
   if (depth > 32) return;
+  if (merge_budget_ < merges.size()) {
+    error(join_path(where, "<<"), "too many merged mappings (YAML merge keys nest too much)", &map);
+    return;
+  }
+  merge_budget_ -= merges.size();
   for (const YAML::Node& m : merges) {
     if (m.IsMap()) {
       collect(m, where, out, true, depth + 1);
     } else if (m.IsSequence()) {
       for (auto it = m.begin(); it != m.end(); ++it) {
+        if (merge_budget_ == 0) {
+          error(join_path(where, "<<"), "too many merged mappings (YAML merge keys nest too much)", &m);
+          return;
+        }
+        --merge_budget_;
         if (it->IsMap()) {
           collect(*it, where, out, true, depth + 1);
         } else {

@@ -1505,3 +1505,30 @@ TEST_CASE("aggregate: to_text of datetime, timespan, real, null and the others")
   b.integer = 0;
   CHECK(to_text(b) == "false");
 }
+
+TEST_CASE("aggregate: extend arithmetic is typed and never overflows") {
+  const std::vector<owned_event> events = parse_all(
+      R"({"kind":"Event","auditID":"a","verb":"get","requestObject":{"x":-9223372036854775808,"y":9223372036854775807},)"
+      R"("requestReceivedTimestamp":"2025-01-01T00:00:00Z","stageTimestamp":"2025-01-01T00:00:02Z"})"
+      "\n"
+      R"({"kind":"Event","auditID":"b","verb":"get","requestObject":{"y":9223372036854775807}})"
+      "\n",
+      2);
+  const table t = run("summarize m = min(requestObject.x), s = sum(requestObject.y), first = min(requestReceivedTimestamp), "
+                      "last = max(stageTimestamp) | extend q = m / -1, z = m - 1, span = last - first, "
+                      "later = first + 1h, ratio = last - first",
+                      events);
+  CHECK(cell(t, 0, "q").k == value::kind::null);  // INT64_MIN / -1
+  CHECK(cell(t, 0, "z").k == value::kind::null);  // overflow
+  CHECK(cell(t, 0, "span").k == value::kind::timespan);
+  CHECK(cell(t, 0, "span").integer == 2'000'000'000);
+  CHECK(cell(t, 0, "later").k == value::kind::datetime);
+  CHECK(to_text(cell(t, 0, "later")) == "2025-01-01T01:00:00.0000000Z");
+  // A sum past 64 bits goes on in doubles instead of wrapping.
+  CHECK(cell(t, 0, "s").k == value::kind::real);
+  CHECK(cell(t, 0, "s").real == doctest::Approx(2.0 * 9223372036854775807.0));
+  // Strings in arithmetic give null; percentiles of datetimes are refused.
+  const table u = run("summarize count() by verb | extend w = verb + 1", events);
+  CHECK(cell(u, 0, "w").k == value::kind::null);
+  CHECK(compile_error("summarize percentile(stageTimestamp, 50)").message.find("not supported") != std::string::npos);
+}

@@ -1495,3 +1495,26 @@ TEST_CASE("filter: one filter evaluated from several threads at once") {
   for (std::thread& th : threads) th.join();
   for (int ok : agree) CHECK(ok == 1);
 }
+
+TEST_CASE("filter: hostile literals are errors, not deep recursion; latency overflow is null") {
+  const std::string minuses = "responseStatus.code == " + std::string(100000, '-') + "5";
+  auto a = filter::compile(minuses);
+  REQUIRE_FALSE(a.has_value());
+  CHECK(a.error().message.find("'-' must be followed by a number") != std::string::npos);
+  std::string nested = "latency > ";
+  for (int i = 0; i < 100000; ++i) nested += "timespan(";
+  nested += "5m";
+  for (int i = 0; i < 100000; ++i) nested += ")";
+  auto b = filter::compile(nested);
+  REQUIRE_FALSE(b.has_value());
+  CHECK(b.error().message.find("needs a timespan") != std::string::npos);
+  CHECK(filter::compile("latency > timespan(-5m)").has_value());
+  CHECK_FALSE(filter::compile("stageTimestamp > ago(-100000000d)").has_value());
+  // 1678 -> 2262 does not fit in 64-bit nanoseconds: the latency is null, so every comparison is false.
+  auto f = filter::compile("latency > 1s or latency <= 1s");
+  REQUIRE(f.has_value());
+  const owned_event e = ev(
+      R"({"verb":"get","requestReceivedTimestamp":"1678-01-01T00:00:00Z","stageTimestamp":"2262-01-01T00:00:00Z"})");
+  CHECK_FALSE(f->matches(*e));
+  CHECK(filter::compile("isempty(latency)")->matches(*e));
+}

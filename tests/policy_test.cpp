@@ -1329,3 +1329,15 @@ rules:
   CHECK(d.omits(stage::request_received));
   CHECK_FALSE(d.omits(stage::response_complete));
 }
+
+TEST_CASE("policy: YAML merge keys that fan out exponentially fail fast instead of running forever") {
+  std::string yaml = "a0: &a0 {x: 1}\n";
+  for (int i = 1; i <= 24; ++i) {
+    yaml += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " {<<: [*a" + std::to_string(i - 1) + ", *a" +
+            std::to_string(i - 1) + ", *a" + std::to_string(i - 1) + "]}\n";
+  }
+  yaml += "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n  - <<: *a24\n    level: Metadata\n";
+  auto p = k8saudit::policy::load(yaml);
+  REQUIRE_FALSE(p.has_value());
+  CHECK(p.error().render().find("too many merged mappings") != std::string::npos);
+}

@@ -291,7 +291,12 @@ bool expr_parser::parse_literal(literal& out) {
       next();
       return true;
     case tok::minus: {
+      // One sign only, read without recursion (a hostile "------5" must not grow the stack).
       next();
+      const token& n = peek();
+      if (n.kind != tok::integer && n.kind != tok::real && n.kind != tok::timespan) {
+        return fail_bool(t.pos, "'-' must be followed by a number or a timespan");
+      }
       if (!parse_literal(out)) return false;
       if (out.kind == value_kind::integer || out.kind == value_kind::timespan) {
         out.integer = -out.integer;
@@ -327,17 +332,17 @@ bool expr_parser::parse_literal(literal& out) {
           out.integer = now.time_since_epoch().count();
         } else {
           literal span;
-          if (!parse_literal(span)) return false;
-          if (span.kind != value_kind::timespan) return fail_bool(span.pos, "ago( needs a timespan such as 1h");
-          out.integer = now.time_since_epoch().count() - span.integer;
+          if (!parse_timespan_arg(span, "ago")) return false;
+          if (__builtin_sub_overflow(now.time_since_epoch().count(), span.integer, &out.integer)) {
+            return fail_bool(span.pos, "ago(...) is out of the datetime range");
+          }
         }
         return expect(tok::rparen, "to close " + fn + "(");
       }
       if (fn == "timespan" || fn == "time") {
         if (!expect(tok::lparen, "after " + fn)) return false;
         literal span;
-        if (!parse_literal(span)) return false;
-        if (span.kind != value_kind::timespan) return fail_bool(span.pos, fn + "( needs a timespan such as 5m");
+        if (!parse_timespan_arg(span, fn)) return false;
         out = span;
         out.pos = t.pos;
         return expect(tok::rparen, "to close " + fn + "(");
@@ -350,6 +355,21 @@ bool expr_parser::parse_literal(literal& out) {
       return fail_bool(t.pos, "expected a value (a string, number, timespan, true/false or datetime(...)), found " +
                                   std::string(describe(t.kind)));
   }
+}
+
+// The argument of ago(), timespan() and time(): a timespan token, possibly negated; never a
+// nested call (no recursion).
+bool expr_parser::parse_timespan_arg(literal& out, const std::string& fn) {
+  const token& t = peek();
+  const bool minus = t.kind == tok::minus;
+  if (minus) next();
+  const token& v = peek();
+  if (v.kind != tok::timespan) return fail_bool(v.pos, fn + "( needs a timespan such as 5m");
+  out.kind = value_kind::timespan;
+  out.integer = minus ? -v.integer : v.integer;
+  out.pos = t.pos;
+  next();
+  return true;
 }
 
 ast_ptr expr_parser::parse_predicate() {

@@ -57,6 +57,7 @@ class expr_parser {
   detail::ast_ptr parse_call(const token& name);
   detail::ast_ptr parse_predicate();
   detail::ast_ptr fail(std::size_t pos, std::string message);
+  bool parse_timespan_arg(detail::literal& out, const std::string& fn);
 
   std::string_view src_;
   std::span<const token> toks_;

@@ -259,8 +259,9 @@ bool get_number(const event& ev, field_id id, std::int64_t& out) noexcept {
       return true;
     case field_id::latency:
       if (!ev.has_stage_timestamp() || !ev.has_request_received_timestamp()) return false;
-      out = (ev.stage_timestamp - ev.request_received_timestamp).count();
-      return true;
+      // Timestamps span 1678-2262: their difference can overflow; that latency is null.
+      return !__builtin_sub_overflow(ev.stage_timestamp.time_since_epoch().count(),
+                                     ev.request_received_timestamp.time_since_epoch().count(), &out);
     case field_id::time_generated: {
       if (ev.origin.time.empty()) return false;
       auto t = parse_timestamp(ev.origin.time);

@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: Apache-2.0
+# Runs an example as a ctest test and checks what PASS_REGULAR_EXPRESSION cannot: the exit
+# status, standard input, the number of output lines, and the output itself against a reference.
+#
+#   cmake [-DINPUT=FILE] [-DEXIT_CODE=N] [-DSTDOUT_REGEX=RE] [-DSTDERR_REGEX=RE]
+#         [-DLINES=N | -DLINES_OF=FILE] -P check_example.cmake -- EXAMPLE ARGS...
+#         [++ REFERENCE ARGS... [++ NEXT ARGS...]]
+#
+# INPUT is fed to the example's stdin. EXIT_CODE is the expected status (default 0). LINES: the
+# number of lines the example must write to stdout; LINES_OF: as many as FILE has. After `++`:
+# a reference command (a pipeline when `++` repeats, e.g. the k8saudit CLI) whose stdout the
+# example's stdout must equal byte for byte. Arguments cannot contain `;` (CMake lists).
+cmake_minimum_required(VERSION 3.25)
+
+set(commands "")  # "cmd0;cmd1;..." where cmdI names a list variable holding one command line
+set(current "")
+set(seen_separator FALSE)
+foreach(i RANGE 1 ${CMAKE_ARGC})
+  if(i EQUAL CMAKE_ARGC)
+    break()
+  endif()
+  set(arg "${CMAKE_ARGV${i}}")
+  if(NOT seen_separator)
+    if(arg STREQUAL "--")
+      set(seen_separator TRUE)
+    endif()
+  elseif(arg STREQUAL "++")
+    list(LENGTH commands n)
+    set(cmd${n} "${current}")
+    list(APPEND commands cmd${n})
+    set(current "")
+  else()
+    list(APPEND current "${arg}")
+  endif()
+endforeach()
+list(LENGTH commands n)
+set(cmd${n} "${current}")
+list(APPEND commands cmd${n})
+
+function(count_lines text out)  # newlines, plus a last line without one
+  string(REGEX REPLACE "[^\n]" "" newlines "${text}")
+  string(LENGTH "${newlines}" count)
+  if(NOT text STREQUAL "" AND NOT text MATCHES "\n$")
+    math(EXPR count "${count} + 1")
+  endif()
+  set(${out} ${count} PARENT_SCOPE)
+endfunction()
+
+list(POP_FRONT commands example)
+set(stdin_arg "")
+if(DEFINED INPUT)
+  set(stdin_arg INPUT_FILE "${INPUT}")
+endif()
+execute_process(COMMAND ${${example}} ${stdin_arg} RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err)
+message("--- stderr:\n${err}--- exit status ${status}")
+if(NOT DEFINED EXIT_CODE)
+  set(EXIT_CODE 0)
+endif()
+set(failures "")
+if(NOT status STREQUAL "${EXIT_CODE}")
+  string(APPEND failures "exit status ${status}, expected ${EXIT_CODE}\n")
+endif()
+if(DEFINED STDOUT_REGEX AND NOT out MATCHES "${STDOUT_REGEX}")
+  string(APPEND failures "stdout does not match: ${STDOUT_REGEX}\n--- stdout:\n${out}\n")
+endif()
+if(DEFINED STDERR_REGEX AND NOT err MATCHES "${STDERR_REGEX}")
+  string(APPEND failures "stderr does not match: ${STDERR_REGEX}\n")
+endif()
+if(DEFINED LINES_OF)
+  file(READ "${LINES_OF}" text)
+  count_lines("${text}" LINES)
+endif()
+count_lines("${out}" lines)
+message("--- stdout: ${lines} lines")
+if(DEFINED LINES AND NOT lines EQUAL LINES)
+  string(APPEND failures "stdout has ${lines} lines, expected ${LINES}\n")
+endif()
+if(commands)  # a reference pipeline
+  set(call "")
+  foreach(c IN LISTS commands)
+    list(APPEND call COMMAND ${${c}})
+  endforeach()
+  execute_process(${call} RESULTS_VARIABLE ref_statuses OUTPUT_VARIABLE ref_out ERROR_VARIABLE ref_err)
+  count_lines("${ref_out}" ref_lines)
+  message("--- reference (exit status ${ref_statuses}): ${ref_lines} lines")
+  if(NOT ref_statuses MATCHES "^0(;0)*$")
+    string(APPEND failures "the reference failed:\n${ref_err}")
+  endif()
+  if(NOT out STREQUAL ref_out)
+    string(APPEND failures "stdout differs from the reference's (${lines} vs ${ref_lines} lines)\n")
+  endif()
+endif()
+if(failures)
+  message(FATAL_ERROR "${failures}")
+endif()

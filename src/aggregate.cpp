@@ -873,7 +873,7 @@ void update(const query_program& p, group& g, const event& ev, query_groups& st)
         if (a.pred->matches(ev)) ++s.n;
         break;
       case agg_kind::requests:
-        if (!s.distinct) s.distinct = std::make_unique<distinct_counter>();
+        if (!s.distinct) s.distinct = std::make_unique<distinct_counter>(p.limits.exact_distinct);
         if (!ev.audit_id.empty()) s.distinct->add(ev.audit_id);
         break;
       case agg_kind::dcount:
@@ -881,7 +881,7 @@ void update(const query_program& p, group& g, const event& ev, query_groups& st)
         each_text(ev, a.field, st, [&](std::string_view t) {
           if (a.kind == agg_kind::dcount) {
             if (t.empty()) return;  // KQL's dcount ignores empty values
-            if (!s.distinct) s.distinct = std::make_unique<distinct_counter>();
+            if (!s.distinct) s.distinct = std::make_unique<distinct_counter>(p.limits.exact_distinct);
             s.distinct->add(t);
             return;
           }

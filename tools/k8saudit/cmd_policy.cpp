@@ -144,7 +144,7 @@ int run_apply(const policy_args& a) {
   const double reduction = c.bytes == 0 ? 0.0 : 100.0 * (1.0 - static_cast<double>(s.bytes_out) / static_cast<double>(c.bytes));
   std::fprintf(stderr,
                "k8saudit policy apply: events in %llu, out %llu (dropped: level None %llu, omitted stage %llu); "
-               "bytes in %llu, out %llu: %.1f%% less\n",
+               "bytes read %llu (as stored, envelopes included), written %llu: %.1f%% less\n",
                static_cast<unsigned long long>(s.events_in), static_cast<unsigned long long>(s.events_out),
                static_cast<unsigned long long>(s.dropped_none), static_cast<unsigned long long>(s.dropped_stage),
                static_cast<unsigned long long>(c.bytes), static_cast<unsigned long long>(s.bytes_out), reduction);

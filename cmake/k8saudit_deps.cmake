@@ -1,15 +1,17 @@
 # SPDX-License-Identifier: Apache-2.0
 # One find-or-fetch helper for every dependency.
 #
-# k8saudit_require(<package> TARGET <imported-target> [VERSION <min>]
-#                  [URL <archive> SHA256 <hash>] [OPTIONS <cache-var=value>...])
+# k8saudit_require(<package> TARGET <imported-target> [VERSION <min>] [DEBIAN <package>]
+#                  [PKGCONFIG <module>] [URL <archive> SHA256 <hash>] [OPTIONS <cache-var=value>...])
 #
-# Order: 1. the parent already defines TARGET (add_subdirectory/FetchContent users);
-#        2. find_package(<package> CONFIG) (Debian packages, vcpkg, a staged install);
+# Order: 1. the parent already defines TARGET (add_subdirectory/FetchContent users): reused as is;
+#        2. find_package(<package> CONFIG) (Debian packages, vcpkg, a staged install), then the
+#           pkg-config file PKGCONFIG names when there is one;
 #        3. a pinned, hash-checked FetchContent when K8SAUDIT_ALLOW_FETCH is ON;
 #        4. a clear error naming the Debian package to install.
 include_guard(GLOBAL)
 include(FetchContent)
+include(${CMAKE_CURRENT_LIST_DIR}/k8saudit_pkgconfig.cmake)
 
 function(k8saudit_require package)
   cmake_parse_arguments(ARG "" "TARGET;VERSION;URL;SHA256;DEBIAN;PKGCONFIG" "OPTIONS" ${ARGN})
@@ -22,15 +24,12 @@ function(k8saudit_require package)
     return()
   endif()
   if(ARG_PKGCONFIG)
-    # Some packages (Debian's RE2) ship only a pkg-config file.
-    find_package(PkgConfig QUIET)
-    if(PKG_CONFIG_FOUND)
-      pkg_check_modules(k8saudit_pc_${package} QUIET IMPORTED_TARGET GLOBAL ${ARG_PKGCONFIG})
-      if(TARGET PkgConfig::k8saudit_pc_${package})
-        add_library(${ARG_TARGET} ALIAS PkgConfig::k8saudit_pc_${package})
-        message(STATUS "k8saudit: ${package} ${k8saudit_pc_${package}_VERSION} from pkg-config")
-        return()
-      endif()
+    # Some packages (Debian's RE2 and xxHash) ship only a pkg-config file. The installed
+    # k8sauditConfig.cmake recreates the same target the same way (Find<package>.cmake).
+    k8saudit_import_pkgconfig(${ARG_TARGET} ${ARG_PKGCONFIG})
+    if(TARGET ${ARG_TARGET})
+      message(STATUS "k8saudit: ${package} ${K8SAUDIT_PKGCONFIG_VERSION} from pkg-config")
+      return()
     endif()
   endif()
   if(K8SAUDIT_ALLOW_FETCH AND ARG_URL AND NOT ARG_SHA256)

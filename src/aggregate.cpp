@@ -584,7 +584,8 @@ class group_table {
       const std::uint32_t s = slots_[i];
       if (s == 0) return nullptr;
       entry& e = entries_[s - 1];
-      if (e.hash == h && e.key.size() == key.size() && std::memcmp(e.key.data(), key.data(), key.size()) == 0) {
+      if (e.hash == h && e.key.size() == key.size() &&
+          (key.empty() || std::memcmp(e.key.data(), key.data(), key.size()) == 0)) {
         return &e.g;
       }
     }

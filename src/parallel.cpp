@@ -257,7 +257,7 @@ struct segment {
 // position after a newline n in [lo, hi) such that the line ending at n (trimmed of trailing
 // blanks) ends with `}`, the next non-space byte is `{`, and that `{` lies within
 // max_record_size bytes of the line's start (which must lie in the segment).
-void scan_segment(int fd, std::uint64_t file_size, bool search, std::size_t max_record_size, char* buf,
+void scan_segment(int fd, std::uint64_t file_size, bool search, bool count, std::size_t max_record_size, char* buf,
                   segment& s) {
   bool have_prev = false;    // a newline was seen in this segment
   std::uint64_t prev_nl = 0; // the last one
@@ -300,7 +300,11 @@ void scan_segment(int fd, std::uint64_t file_size, bool search, std::size_t max_
         if (k > line_lo) carry = buf[k - 1];
       }
     }
-    s.newlines += count_newlines(buf, len);
+    if (!count) {
+      if (!search) break;  // the boundary is known and no line count is wanted: done
+    } else {
+      s.newlines += count_newlines(buf, len);
+    }
     pos += len;
   }
   s.ok = true;
@@ -384,7 +388,7 @@ parallel_summary read_parallel(const std::string& path, const reader_options& op
       std::unique_ptr<char[]> buf(new (std::nothrow) char[scan_block + scan_lookahead]);
       if (!buf) return;  // its segments stay !ok: read whole
       for (std::size_t i; (i = next.fetch_add(1)) < segs.size();)
-        scan_segment(fd, pl.size, i != 0, options.max_record_size, buf.get(), segs[i]);
+        scan_segment(fd, pl.size, i != 0, p.exact_event_lines, options.max_record_size, buf.get(), segs[i]);
     });
   }
   if (!std::all_of(segs.begin(), segs.end(), [](const segment& s) { return s.ok; }))
@@ -397,7 +401,9 @@ parallel_summary read_parallel(const std::string& path, const reader_options& op
       chunks.back().end = s.boundary;
       chunk c;
       c.begin = s.boundary;
-      c.first_line = 1 + newlines + s.newlines_before;
+      // Without the line count, a chunk counts its lines from 1; errors are moved to their
+      // global lines when they are delivered (below).
+      c.first_line = p.exact_event_lines ? 1 + newlines + s.newlines_before : 1;
       chunks.push_back(std::move(c));
     }
     newlines += s.newlines;
@@ -439,21 +445,25 @@ parallel_summary read_parallel(const std::string& path, const reader_options& op
   });
 
   // Errors in input order, and the totals, up to the first failure.
+  std::uint64_t lines_before = 0;  // newlines before chunk k: each chunk's reader counted its own
   for (std::size_t k = 0; k < chunks.size(); ++k) {
     chunk& c = chunks[k];
     if (!c.done) break;  // after a failure
     const bool last = k + 1 == chunks.size();
+    const std::uint64_t shift = p.exact_event_lines ? 0 : lines_before;
+    lines_before += c.stats.lines;
     out.totals += c.stats;
     if (c.stats.errors <= c.kept.size()) {
       for (record_error& e : c.kept) {
         as_single_reader(e, last, path);
+        if (e.error.line != 0) e.error.line += shift;
         on_error(e);
       }
     } else {
       std::vector<record_error>().swap(c.kept);
       // Read the chunk again for its errors, delivered as they come.
       reader rd(options);
-      rd.open_source(std::make_unique<range_source>(fd, c.begin, c.end), path, c.begin, c.first_line);
+      rd.open_source(std::make_unique<range_source>(fd, c.begin, c.end), path, c.begin, c.first_line + shift);
       batch b;
       std::uint64_t count = 0;
       while (rd.next(b)) {

@@ -14,6 +14,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include <k8saudit/parallel.h>
@@ -527,3 +529,50 @@ TEST_CASE("parallel: an exception thrown by on_batch reaches the caller") {
                   std::runtime_error);
 }
 #endif
+
+TEST_CASE("parallel: without exact event lines, errors still carry their line in the file") {
+  const std::string data = jsonl_with_trouble(20000);
+  const std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("k8saudit-parallel-lines-" + std::to_string(::getpid()) + ".jsonl");
+  {
+    std::ofstream(path, std::ios::binary) << data;
+  }
+  struct seen {
+    std::vector<std::tuple<std::uint64_t, std::uint64_t, errc>> errors;
+    std::vector<std::pair<std::uint64_t, std::string>> events;  // offset, auditID (lines differ)
+  };
+  seen single;
+  {
+    reader r;
+    REQUIRE(r.open(path.string()).has_value());
+    batch b;
+    while (r.next(b)) {
+      for (const event& e : b.events) single.events.emplace_back(e.origin.offset, std::string(e.audit_id));
+      for (const record_error& e : b.errors) single.errors.emplace_back(e.error.line, e.error.offset, e.error.code);
+    }
+  }
+  REQUIRE(single.errors.size() > 100);
+  for (unsigned threads : {2u, 3u, 4u}) {
+    CAPTURE(threads);
+    parallel_options p = small_chunks();
+    p.threads = threads;
+    p.exact_event_lines = false;
+    for (std::size_t keep : {std::size_t{10}, std::size_t{0}}) {  // kept errors, and errors read again
+      p.keep_errors = keep;
+      std::vector<std::vector<std::pair<std::uint64_t, std::string>>> per_worker(parallel_workers(path.string(), {}, p));
+      seen got;
+      const parallel_summary s = read_parallel(
+          path.string(), {}, p,
+          [&](unsigned w, const batch& b) {
+            for (const event& e : b.events) per_worker[w].emplace_back(e.origin.offset, std::string(e.audit_id));
+          },
+          [&](const record_error& e) { got.errors.emplace_back(e.error.line, e.error.offset, e.error.code); });
+      CHECK(s.threads_used > 1);
+      for (auto& w : per_worker) got.events.insert(got.events.end(), w.begin(), w.end());
+      std::sort(got.events.begin(), got.events.end());
+      CHECK(got.events == single.events);  // the single reader's events are in offset order
+      CHECK(got.errors == single.errors);
+    }
+  }
+  std::filesystem::remove(path);
+}

@@ -25,6 +25,7 @@
 
 #include "k8saudit/error.h"
 #include "k8saudit/event.h"
+#include "k8saudit/export.h"
 #include "k8saudit/filter.h"
 #include "k8saudit/parser.h"
 #include "k8saudit/prefilter.h"
@@ -51,6 +52,9 @@ struct table {
 struct query_limits {
   std::size_t max_groups{200'000};  ///< further groups are not created; their events are counted in a note
   std::size_t max_set_size{128};    ///< make_set() default cap (the smallest values are kept)
+  /// dcount() / requests() count exactly up to this many distinct values per group (~32 bytes
+  /// each), then switch to a 16 KiB HyperLogLog (about 1% error).
+  std::uint64_t exact_distinct{10'000};
 };
 
 namespace detail { struct query_program; struct query_groups; }
@@ -58,7 +62,7 @@ namespace detail { struct query_program; struct query_groups; }
 class query_state;
 
 /// A compiled pipeline. Immutable, cheap to copy, shareable between threads.
-class query {
+class K8SAUDIT_API query {
  public:
   static result<query, expression_error> compile(std::string_view text, query_limits limits = {});
 
@@ -77,7 +81,7 @@ class query {
 };
 
 /// The mergeable state of a query: the groups and their aggregates.
-class query_state {
+class K8SAUDIT_API query_state {
  public:
   query_state(query_state&&) noexcept;
   query_state& operator=(query_state&&) noexcept;
@@ -119,13 +123,13 @@ struct overview_section {
   std::string_view name;
   std::string_view pipeline;
 };
-std::span<const overview_section> overview_sections() noexcept;
+K8SAUDIT_API std::span<const overview_section> overview_sections() noexcept;
 /// From the first section's table: count_ summed by `column`, largest first (code classes in
 /// ascending order).
-table overview_breakdown(const table& by_all, std::string_view column);
+K8SAUDIT_API table overview_breakdown(const table& by_all, std::string_view column);
 
 /// Renders a cell as text ("2024-05-01T10:00:00.000000000Z", "1.5s" style timespans as KQL's
 /// d.hh:mm:ss.fffffff, numbers as JSON would).
-std::string to_text(const value& v);
+K8SAUDIT_API std::string to_text(const value& v);
 
 }  // namespace k8saudit

@@ -15,6 +15,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "k8saudit/export.h"
+
 namespace k8saudit {
 
 /// What went wrong. Stable numbering: new codes are appended.
@@ -38,7 +40,7 @@ enum class errc : std::uint8_t {
 };
 
 /// A short, stable, lower-case name for a code ("invalid_json"), used as a JSON key.
-std::string_view name(errc code) noexcept;
+K8SAUDIT_API std::string_view name(errc code) noexcept;
 
 /// A failure with its place. `line` is 1-based (0 = unknown); `offset` is the byte offset of the
 /// record's start in the (decompressed) input; `field` is the audit field path at fault
@@ -54,7 +56,7 @@ struct error {
 };
 
 /// A readable one-line message: "invalid_json at line 3 (offset 120), field 'verb': ...".
-std::string message(const error& e);
+K8SAUDIT_API std::string message(const error& e);
 
 /// Tag for constructing a failed result, spelled like std::unexpected:
 /// `return k8saudit::unexpected(errc::wrong_type, "verb");` or `return unexpected(my_error);`.

@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "k8saudit/error.h"
+#include "k8saudit/export.h"
 #include "k8saudit/formats.h"
 #include "k8saudit/time.h"
 
@@ -37,12 +38,12 @@ enum class verb_kind : std::uint8_t {
   post, put, head, options,
 };
 
-level parse_level(std::string_view text) noexcept;
-stage parse_stage(std::string_view text) noexcept;
-verb_kind classify_verb(std::string_view text) noexcept;
+K8SAUDIT_API level parse_level(std::string_view text) noexcept;
+K8SAUDIT_API stage parse_stage(std::string_view text) noexcept;
+K8SAUDIT_API verb_kind classify_verb(std::string_view text) noexcept;
 /// The Kubernetes spelling ("RequestResponse", "ResponseComplete"); empty for absent/unknown.
-std::string_view to_string(level l) noexcept;
-std::string_view to_string(stage s) noexcept;
+K8SAUDIT_API std::string_view to_string(level l) noexcept;
+K8SAUDIT_API std::string_view to_string(stage s) noexcept;
 
 /// A JSON value kept as its original text (an object, array or string), looked into on demand.
 /// Empty text means the field was absent or null.
@@ -62,7 +63,7 @@ struct raw_json {
 /// (which this call overwrites). Not found, null, or not an object: an empty optional-like
 /// result with errc::ok; a value of another type: errc::wrong_type. Does not allocate when
 /// `scratch` has capacity.
-result<std::string_view> find_string(raw_json object, std::string_view key, std::string& scratch);
+K8SAUDIT_API result<std::string_view> find_string(raw_json object, std::string_view key, std::string& scratch);
 
 /// authentication/v1 UserInfo.
 struct user_info {
@@ -117,7 +118,7 @@ struct origin {
 class owned_event;
 
 /// One audit event. Absent optional fields are empty views, zero codes and `timestamp{}`.
-struct event {
+struct K8SAUDIT_API event {
   std::string_view kind{};
   std::string_view api_version{};
   k8saudit::level level{k8saudit::level::absent};

@@ -29,6 +29,7 @@
 
 #include "k8saudit/error.h"
 #include "k8saudit/event.h"
+#include "k8saudit/export.h"
 #include "k8saudit/parser.h"
 #include "k8saudit/prefilter.h"
 #include "k8saudit/time.h"
@@ -37,7 +38,7 @@ namespace k8saudit {
 
 /// Why an expression does not compile: where (a 1-based byte column) and what, with a
 /// suggestion for unknown names. render() gives the message, the expression and a caret.
-struct expression_error {
+struct K8SAUDIT_API expression_error {
   std::string expression;
   std::size_t column{0};
   std::string message;
@@ -52,7 +53,7 @@ struct ast_node;
 struct filter_program;
 /// Compiles a syntax tree parsed elsewhere (pipelines): `text` is the source it came from, for
 /// error columns.
-result<filter, expression_error> compile_tree(const ast_node& root, std::string_view text);
+K8SAUDIT_API result<filter, expression_error> compile_tree(const ast_node& root, std::string_view text);
 /// The fields of the language (see docs/query-language.md for their names and aliases).
 enum class field_id : std::uint8_t {
   kind, api_version, level, audit_id, stage, request_uri, verb, user_agent,
@@ -70,19 +71,19 @@ enum class field_id : std::uint8_t {
 }  // namespace detail
 
 /// A boolean expression built in C++: combine with &&, || and !. Compile with filter::compile.
-class expr {
+class K8SAUDIT_API expr {
  public:
   explicit expr(std::shared_ptr<const detail::ast_node> node) noexcept : node_(std::move(node)) {}
   [[nodiscard]] const std::shared_ptr<const detail::ast_node>& node() const noexcept { return node_; }
-  friend expr operator&&(const expr& a, const expr& b);
-  friend expr operator||(const expr& a, const expr& b);
-  friend expr operator!(const expr& a);
+  friend K8SAUDIT_API expr operator&&(const expr& a, const expr& b);
+  friend K8SAUDIT_API expr operator||(const expr& a, const expr& b);
+  friend K8SAUDIT_API expr operator!(const expr& a);
 
  private:
   std::shared_ptr<const detail::ast_node> node_;
 };
 
-class filter {
+class K8SAUDIT_API filter {
  public:
   /// The filter that matches every event (and needs no field).
   filter();
@@ -98,7 +99,8 @@ class filter {
   [[nodiscard]] bool matches(const event& ev) const noexcept;
 
   /// Batch evaluation: writes the indexes of the matching events of `events` to `selection`
-  /// (which must hold events.size() entries) and returns how many there are. No allocation.
+  /// (which must hold events.size() entries) and returns how many there are. No allocation,
+  /// except that predicates on JSON paths grow a per-thread scratch once.
   std::size_t select(std::span<const event> events, std::span<std::uint32_t> selection) const noexcept;
   /// As above into a vector, resized to the number of matches.
   void select(std::span<const event> events, std::vector<std::uint32_t>& selection) const;
@@ -123,7 +125,7 @@ namespace field {
 
 /// A string field (absent reads as ""). Lists of strings (user.groups, sourceIPs) use the same
 /// operators and match when any element matches; negated operators match when none does.
-class string_field {
+class K8SAUDIT_API string_field {
  public:
   constexpr explicit string_field(detail::field_id id) noexcept : id_(id) {}
   expr operator==(std::string_view v) const;  ///< case-sensitive
@@ -148,7 +150,7 @@ class string_field {
 };
 
 /// responseStatus.code (absent = null: every comparison is false).
-class integer_field {
+class K8SAUDIT_API integer_field {
  public:
   constexpr explicit integer_field(detail::field_id id) noexcept : id_(id) {}
   expr operator==(std::int64_t v) const;
@@ -166,7 +168,7 @@ class integer_field {
 };
 
 /// requestReceivedTimestamp, stageTimestamp, time (absent = null).
-class time_field {
+class K8SAUDIT_API time_field {
  public:
   constexpr explicit time_field(detail::field_id id) noexcept : id_(id) {}
   expr operator<(timestamp t) const;
@@ -181,7 +183,7 @@ class time_field {
 };
 
 /// latency (absent = null).
-class duration_field {
+class K8SAUDIT_API duration_field {
  public:
   constexpr explicit duration_field(detail::field_id id) noexcept : id_(id) {}
   expr operator<(std::chrono::nanoseconds d) const;
@@ -196,7 +198,7 @@ class duration_field {
 };
 
 /// A path into a JSON field: `field::request_object["spec"]["containers"].all()["image"]`.
-class dynamic_path {
+class K8SAUDIT_API dynamic_path {
  public:
   explicit dynamic_path(detail::field_id id) : id_(id) {}
   dynamic_path operator[](std::string_view key) const;

@@ -9,6 +9,8 @@
 #include <optional>
 #include <string_view>
 
+#include "k8saudit/export.h"
+
 namespace k8saudit {
 
 /// What a reader accepts. `auto_detect` decides per record; the others force one shape and make
@@ -35,8 +37,8 @@ enum class record_format : std::uint8_t {
 };
 
 /// "auto", "jsonl", "eventlist", "array", "aks", "loganalytics".
-std::string_view to_string(input_format f) noexcept;
-std::string_view to_string(record_format f) noexcept;
-std::optional<input_format> parse_input_format(std::string_view name) noexcept;
+K8SAUDIT_API std::string_view to_string(input_format f) noexcept;
+K8SAUDIT_API std::string_view to_string(record_format f) noexcept;
+K8SAUDIT_API std::optional<input_format> parse_input_format(std::string_view name) noexcept;
 
 }  // namespace k8saudit

@@ -57,6 +57,7 @@
 #include <string>
 
 #include "k8saudit/error.h"
+#include "k8saudit/export.h"
 #include "k8saudit/reader.h"
 
 namespace k8saudit {
@@ -65,6 +66,11 @@ struct parallel_options {
   unsigned threads{0};                           ///< 0 = std::thread::hardware_concurrency()
   std::size_t min_chunk{std::size_t{32} << 20};  ///< files smaller than 2 chunks are read by one thread
   std::size_t keep_errors{10};                   ///< errors kept in memory per chunk (see above)
+  /// true: events carry their line in the file, which takes a pass counting the newlines before
+  /// reading. false: that pass is skipped and an event's origin.line counts from the start of its
+  /// chunk; errors still get their line in the file (aggregations, which never look at event
+  /// lines, use false).
+  bool exact_event_lines{true};
 };
 
 struct parallel_summary {
@@ -79,13 +85,15 @@ struct parallel_summary {
 /// empty; the events' views are valid during the call only (the reader's lifetime rule).
 /// on_error(record_error): record_error::file views a string that lives until read_parallel
 /// returns. If the file cannot be opened, the summary has failed = true and nothing is called.
-parallel_summary read_parallel(const std::string& path, const reader_options& options, const parallel_options& p,
-                               const std::function<void(unsigned worker, const batch&)>& on_batch,
-                               const std::function<void(const record_error&)>& on_error);
+K8SAUDIT_API parallel_summary read_parallel(const std::string& path, const reader_options& options,
+                                            const parallel_options& p,
+                                            const std::function<void(unsigned worker, const batch&)>& on_batch,
+                                            const std::function<void(const record_error&)>& on_error);
 
 /// The most workers read_parallel() would use for `path` as it is now (at least 1), so callers
 /// can allocate per-worker state first. It looks at the file's type, size and first two bytes
 /// only; read_parallel() may use fewer workers (fewer boundaries than split points).
-unsigned parallel_workers(const std::string& path, const reader_options& options, const parallel_options& p);
+K8SAUDIT_API unsigned parallel_workers(const std::string& path, const reader_options& options,
+                                       const parallel_options& p);
 
 }  // namespace k8saudit

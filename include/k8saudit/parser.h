@@ -20,6 +20,7 @@
 
 #include "k8saudit/error.h"
 #include "k8saudit/event.h"
+#include "k8saudit/export.h"
 
 namespace k8saudit {
 
@@ -76,7 +77,7 @@ namespace detail { class parser_state; }
 
 /// Parses single native events (bare audit.k8s.io Event objects). For envelopes, batches and
 /// files use `reader`, which shares this parser's machinery.
-class parser {
+class K8SAUDIT_API parser {
  public:
   parser();
   explicit parser(parser_options options);

@@ -24,6 +24,7 @@
 
 #include "k8saudit/error.h"
 #include "k8saudit/event.h"
+#include "k8saudit/export.h"
 
 namespace k8saudit {
 
@@ -35,7 +36,7 @@ struct policy_problem {
 };
 
 /// Why a policy did not load: every problem found, not only the first.
-struct policy_load_error {
+struct K8SAUDIT_API policy_load_error {
   std::vector<policy_problem> problems;
   /// One line per problem: "error: rules[3].level: ..." / "warning: ...".
   [[nodiscard]] std::string render() const;
@@ -90,7 +91,7 @@ struct request_attributes {
 /// non-empty. The name is parsed from requestURI (spec 3.1, with fieldSelector=metadata.name=X
 /// for list/watch); when requestURI is not an `/api` or `/apis` resource path, objectRef.name is
 /// used, except for a create without subresource (its name comes from the body: "").
-void derive_attributes(const event& ev, request_attributes& out);
+K8SAUDIT_API void derive_attributes(const event& ev, request_attributes& out);
 
 /// The outcome of evaluating a policy for one request.
 struct policy_decision {
@@ -101,7 +102,7 @@ struct policy_decision {
   [[nodiscard]] bool omits(k8saudit::stage s) const noexcept { return (omit_stages & stage_bit(s)) != 0; }
 };
 
-class policy {
+class K8SAUDIT_API policy {
  public:
   /// Loads a Policy from YAML or JSON text. Fails with every problem found; warnings (unknown
   /// or duplicate fields, rules that can never match, deprecated apiVersions) are kept in
@@ -131,11 +132,11 @@ class policy {
 };
 
 /// Whether the decision drops the event (level None, or its stage omitted).
-[[nodiscard]] bool drops(const policy_decision& d, const event& ev) noexcept;
+[[nodiscard]] K8SAUDIT_API bool drops(const policy_decision& d, const event& ev) noexcept;
 
 /// The level the event is written at: min(decision level, the event's recorded level). An event
 /// whose recorded level is absent or unknown keeps the decision's level.
-[[nodiscard]] k8saudit::level effective_level(const policy_decision& d, const event& ev) noexcept;
+[[nodiscard]] K8SAUDIT_API k8saudit::level effective_level(const policy_decision& d, const event& ev) noexcept;
 
 /// Applies a decision: returns false when the event is dropped; otherwise appends the event to
 /// `out` as one line of native JSON (no newline) at the effective level: requestObject removed
@@ -143,6 +144,6 @@ class policy {
 /// stripped from the bodies (and their list items and Table rows; never from a patch body) when
 /// the decision says so. Everything else is written as write_json writes it, which for a native
 /// API-server line is byte for byte.
-bool apply(const policy_decision& d, const event& ev, std::string& out);
+K8SAUDIT_API bool apply(const policy_decision& d, const event& ev, std::string& out);
 
 }  // namespace k8saudit

@@ -29,9 +29,11 @@
 #include <string_view>
 #include <vector>
 
+#include "k8saudit/export.h"
+
 namespace k8saudit {
 
-class prefilter {
+class K8SAUDIT_API prefilter {
  public:
   struct literal {
     std::string text;
@@ -81,7 +83,7 @@ namespace detail {
 /// Index of the first occurrence of `needle` in `haystack` (npos if none; 0 for an empty
 /// needle), SIMD-accelerated (AVX2 or SSE2 chosen at run time; a portable loop elsewhere).
 /// `ignore_case` folds ASCII letters of both. Reads only the bytes of `haystack`: no padding.
-std::size_t find_literal(std::string_view haystack, std::string_view needle, bool ignore_case) noexcept;
+K8SAUDIT_API std::size_t find_literal(std::string_view haystack, std::string_view needle, bool ignore_case) noexcept;
 }  // namespace detail
 
 }  // namespace k8saudit

@@ -35,6 +35,7 @@
 
 #include "k8saudit/error.h"
 #include "k8saudit/event.h"
+#include "k8saudit/export.h"
 #include "k8saudit/formats.h"
 #include "k8saudit/parser.h"
 #include "k8saudit/prefilter.h"
@@ -50,10 +51,10 @@ enum class skip_reason : std::uint8_t {
   prefiltered,         ///< rejected unparsed by reader_options::prefilter (one line, whatever it holds)
   count_,              ///< number of reasons (not a reason)
 };
-std::string_view name(skip_reason r) noexcept;
+K8SAUDIT_API std::string_view name(skip_reason r) noexcept;
 
 /// Always: records == events + skipped + errors.
-struct counters {
+struct K8SAUDIT_API counters {
   std::uint64_t records{0};
   std::uint64_t events{0};
   std::uint64_t skipped{0};
@@ -101,7 +102,7 @@ struct reader_options {
 
 namespace detail { class reader_impl; class byte_source; }
 
-class reader {
+class K8SAUDIT_API reader {
  public:
   reader();
   explicit reader(reader_options options);

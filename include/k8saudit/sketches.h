@@ -31,12 +31,13 @@
 #include <vector>
 
 #include "k8saudit/error.h"
+#include "k8saudit/export.h"
 
 namespace k8saudit {
 
 /// The 64-bit hash the sketches use for string values (XXH3_64bits, seed 0). Callers that count
 /// the same value in several sketches can hash once and use `add_hash`.
-[[nodiscard]] std::uint64_t sketch_hash(std::string_view value) noexcept;
+[[nodiscard]] K8SAUDIT_API std::uint64_t sketch_hash(std::string_view value) noexcept;
 
 /// HyperLogLog distinct-count estimator with 2^p one-byte registers (p in 4..18, default 14:
 /// 16 KiB, standard error 1.04/sqrt(2^p) ~ 0.81%). The estimate is Ertl's "improved estimator"
@@ -45,7 +46,7 @@ namespace k8saudit {
 /// it needs no empirical bias tables; with 64-bit hashes no large-range correction is needed.
 /// Measured at p=14 (200 runs): RMS relative error 0.5-0.9% and bias under 0.3% from 100 to 10M
 /// distinct values, worst run 2.5%; below ~100 values it is off by a value or two at most.
-class hyperloglog {
+class K8SAUDIT_API hyperloglog {
  public:
   static constexpr int min_precision = 4;
   static constexpr int max_precision = 18;
@@ -89,7 +90,7 @@ class hyperloglog {
 /// precision fed every hash seen so far. is_exact() tells which. The result, and merging, depends
 /// only on the set of hashes added: merged parts equal one counter over the whole stream exactly
 /// (exact iff the union has at most exact_limit values).
-class distinct_counter {
+class K8SAUDIT_API distinct_counter {
  public:
   static constexpr std::uint64_t default_limit = 100000;
   static constexpr std::uint64_t max_limit = std::uint64_t{1} << 24;
@@ -115,7 +116,7 @@ class distinct_counter {
   void serialize(std::string& out) const;
   static result<distinct_counter> deserialize(std::string_view& in);
 
-  friend bool operator==(const distinct_counter& a, const distinct_counter& b) noexcept;
+  friend K8SAUDIT_API bool operator==(const distinct_counter& a, const distinct_counter& b) noexcept;
 
  private:
   bool insert_exact(std::uint64_t hash);
@@ -150,7 +151,7 @@ class distinct_counter {
 /// min, max, count and sum keep their accuracy. Where a value lands depends only on the highest
 /// bucket ever used, so the sketch (collapsing included) does not depend on the order of adds,
 /// and merge (bucket-wise addition) equals one sketch over the whole stream exactly.
-class quantile_sketch {
+class K8SAUDIT_API quantile_sketch {
  public:
   static constexpr double default_relative_accuracy = 0.01;
   static constexpr double min_relative_accuracy = 1e-4;
@@ -195,7 +196,7 @@ class quantile_sketch {
   static result<quantile_sketch> deserialize(std::string_view& in);
 
   /// Bit-for-bit equality of the whole state (including the floating-point sum).
-  friend bool operator==(const quantile_sketch& a, const quantile_sketch& b) noexcept;
+  friend K8SAUDIT_API bool operator==(const quantile_sketch& a, const quantile_sketch& b) noexcept;
 
  private:
   void set_accuracy(double alpha);
@@ -236,7 +237,7 @@ class quantile_sketch {
 /// as error), and the `capacity` largest (ties by key) are kept. It is commutative (equal bytes),
 /// keeps every bound above with total() = the sum of both totals, and every key whose true count
 /// exceeds the merged threshold() is reported.
-class top_k {
+class K8SAUDIT_API top_k {
  public:
   struct entry {
     std::string key;
@@ -278,7 +279,7 @@ class top_k {
   static result<top_k> deserialize(std::string_view& in);
 
   /// Same capacity, total and monitored (key, count, error) set.
-  friend bool operator==(const top_k& a, const top_k& b);
+  friend K8SAUDIT_API bool operator==(const top_k& a, const top_k& b);
 
  private:
   struct slot {

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "k8saudit/error.h"
+#include "k8saudit/export.h"
 
 namespace k8saudit {
 
@@ -21,7 +22,7 @@ namespace k8saudit {
 using timestamp = std::chrono::sys_time<std::chrono::nanoseconds>;
 
 /// Parses RFC 3339 text. Errors: errc::bad_timestamp (the field is left empty for the caller).
-result<timestamp> parse_timestamp(std::string_view text) noexcept;
+K8SAUDIT_API result<timestamp> parse_timestamp(std::string_view text) noexcept;
 
 /// Longest text format_timestamp writes ("-YYYYY-..." never: years 0000-9999 only).
 inline constexpr std::size_t max_timestamp_length = 30;
@@ -30,6 +31,6 @@ inline constexpr std::size_t max_timestamp_length = 30;
 /// MicroTime, 9 is RFC3339Nano without trailing-zero trimming) into `out`, which must hold
 /// max_timestamp_length bytes. Returns the number of bytes written, or 0 when the year is
 /// outside 0000-9999 or digits > 9.
-std::size_t format_timestamp(timestamp t, int digits, char* out) noexcept;
+K8SAUDIT_API std::size_t format_timestamp(timestamp t, int digits, char* out) noexcept;
 
 }  // namespace k8saudit

@@ -16,14 +16,15 @@
 #include <string>
 
 #include "k8saudit/event.h"
+#include "k8saudit/export.h"
 
 namespace k8saudit {
 
 /// Appends `ev` as one line of compact audit.k8s.io/v1 JSON (without the newline) to `out`.
 /// Allocates only when `out` must grow.
-void write_json(const event& ev, std::string& out);
+K8SAUDIT_API void write_json(const event& ev, std::string& out);
 
 /// Appends `s` as a JSON string literal (quotes included), escaped like Go's encoding/json.
-void write_json_string(std::string_view s, std::string& out);
+K8SAUDIT_API void write_json_string(std::string_view s, std::string& out);
 
 }  // namespace k8saudit

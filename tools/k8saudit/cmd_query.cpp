@@ -63,6 +63,7 @@ run_result run_queries(const std::vector<query>& queries, const agg_args& a) {
   if (queries.size() == 1) ro.prefilter = &queries[0].required_literals();
   parallel_options po;
   po.threads = a.threads;
+  po.exact_event_lines = false;  // aggregates never read event lines; errors keep theirs
   std::vector<std::string> files = a.files;
   if (files.empty()) files.emplace_back("-");
   std::size_t shown = 0;

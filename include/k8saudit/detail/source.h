@@ -10,11 +10,12 @@
 #include <string_view>
 
 #include "k8saudit/error.h"
+#include "k8saudit/export.h"
 
 namespace k8saudit::detail {
 
 /// A forward-only stream of bytes.
-class byte_source {
+class K8SAUDIT_API byte_source {
  public:
   virtual ~byte_source() = default;
   /// Reads up to `n` bytes into `dst`. Returns the count read; 0 means end of input. Never
@@ -28,11 +29,11 @@ class byte_source {
 };
 
 /// A file by path, or standard input for "-". Errors: errc::io_error.
-result<std::unique_ptr<byte_source>> open_file(const std::string& path);
+K8SAUDIT_API result<std::unique_ptr<byte_source>> open_file(const std::string& path);
 /// Bytes in memory, not copied.
-std::unique_ptr<byte_source> memory_source(std::string_view data);
+K8SAUDIT_API std::unique_ptr<byte_source> memory_source(std::string_view data);
 /// Wraps `inner`: if it starts with the gzip magic bytes (1f 8b), inflates it (concatenated
 /// members included) in a fixed buffer; else passes bytes through unchanged.
-std::unique_ptr<byte_source> auto_decompress(std::unique_ptr<byte_source> inner);
+K8SAUDIT_API std::unique_ptr<byte_source> auto_decompress(std::unique_ptr<byte_source> inner);
 
 }  // namespace k8saudit::detail

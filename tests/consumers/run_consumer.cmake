@@ -9,7 +9,7 @@
 # CONSUMER:
 #   install           stages `cmake --install BINARY_DIR --prefix STAGE_DIR` (a fixture for the next two)
 #   find_package      find_package(k8saudit) against STAGE_DIR (consumers/find_package)
-#   pkgconfig         compiles consumers/pkgconfig/main.cpp with `pkg-config --cflags --libs k8saudit`
+#   pkgconfig         compiles consumers/main.cpp with `pkg-config --cflags --libs k8saudit`
 #                     against STAGE_DIR (--static for a static library)
 #   build_tree        find_package(k8saudit) with k8saudit_DIR=BINARY_DIR (consumers/find_package)
 #   add_subdirectory  add_subdirectory(SOURCE_DIR) (consumers/add_subdirectory): rebuilds the library
@@ -101,7 +101,7 @@ if(CONSUMER STREQUAL "pkgconfig")
     set(rpath "-Wl,-rpath,${libdir}")
   endif()
   run(COMMAND "${CXX_COMPILER}" ${cxx_flags} -std=c++20 -Wall -Wextra -Werror
-    "${here}/pkgconfig/main.cpp" ${flags} ${rpath} -o "${WORK_DIR}/consumer")
+    "${here}/main.cpp" ${flags} ${rpath} -o "${WORK_DIR}/consumer")
   set(exe "${WORK_DIR}/consumer")
 else()
   # --- CMake consumers -----------------------------------------------------------------------------
@@ -167,7 +167,7 @@ else()
 endif()
 
 run(COMMAND "${exe}" OUTPUT output)
-if(NOT output MATCHES "^verb: delete \\(k8saudit ${EXPECTED_VERSION}, ")
+if(NOT output MATCHES "^verb: delete \\(k8saudit ${EXPECTED_VERSION}\\)")
   message(FATAL_ERROR "consumer: unexpected output: ${output}")
 endif()
 string(TIMESTAMP finished "%s")

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Consumer test (pkgconfig): parses one audit event and prints its verb.
+// The consumer program of every flow (find_package, build tree, pkg-config, add_subdirectory,
+// FetchContent): parses one audit event and prints its verb.
 #include <cstdio>
 
 #include <k8saudit/k8saudit.h>
@@ -13,7 +14,7 @@ int main() {
     std::fprintf(stderr, "parse failed: %s\n", k8saudit::message(ev.error()).c_str());
     return 1;
   }
-  std::printf("verb: %.*s (k8saudit %s, pkgconfig)\n", static_cast<int>(ev->verb.size()), ev->verb.data(),
+  std::printf("verb: %.*s (k8saudit %s)\n", static_cast<int>(ev->verb.size()), ev->verb.data(),
               k8saudit::version());
   return ev->verb_kind() == k8saudit::verb_kind::delete_ ? 0 : 1;
 }

@@ -677,53 +677,23 @@ struct field_reader {
   std::string scratch_text;
 };
 
-// Reads a field of an event into typed values: for a key (one value) or an aggregate argument
-// (a list field gives every element, a dynamic path every value it reaches).
+// The values a JSON path reaches in an event, typed: numbers, booleans, strings, and other JSON
+// (objects, arrays) as their text.
 void read_values(const event& ev, const field_ref& f, std::vector<value>& out, field_reader& r) {
   out.clear();
-  const field_type t = lang::info(f.id).type;
-  switch (t) {
-    case field_type::string: {
-      value v;
-      v.k = value::kind::string;
-      v.text = std::string(lang::get_string(ev, f.id));
-      out.push_back(std::move(v));
-      return;
-    }
-    case field_type::strings:
-      for (std::string_view s : lang::get_strings(ev, f.id)) {
-        value v;
-        v.k = value::kind::string;
-        v.text = std::string(s);
-        out.push_back(std::move(v));
-      }
-      return;
-    case field_type::integer:
-    case field_type::datetime:
-    case field_type::timespan: {
-      value v;
-      std::int64_t x = 0;
-      if (lang::get_number(ev, f.id, x)) {
-        v.k = field_value_kind(t);
-        v.integer = x;
-      }
-      out.push_back(std::move(v));
-      return;
-    }
+  // Only JSON fields come here: keys and aggregates read the typed fields directly (append_key,
+  // each_text, each_number).
+  switch (lang::info(f.id).type) {
+    default: return;
     case field_type::dynamic: {
       lang::walk(lang::get_json(ev, f.id), f.path, r.path);
       for (std::string_view raw : r.path.values) {
         value v;
-        if (!raw.empty() && (raw.front() == '-' || (raw.front() >= '0' && raw.front() <= '9'))) {
-          std::int64_t i = 0;
-          auto res = std::from_chars(raw.data(), raw.data() + raw.size(), i);
-          if (res.ec == std::errc() && res.ptr == raw.data() + raw.size()) {
-            v.k = value::kind::integer;
-            v.integer = i;
-          } else {
-            v.k = value::kind::real;
-            std::from_chars(raw.data(), raw.data() + raw.size(), v.real);
-          }
+        lang::json_number x;
+        if (lang::parse_number(raw, x)) {
+          v.k = x.is_integer ? value::kind::integer : value::kind::real;
+          v.integer = x.integer;
+          v.real = x.real;
         } else if (raw == "true" || raw == "false") {
           v.k = value::kind::boolean;
           v.integer = raw == "true" ? 1 : 0;
@@ -891,6 +861,7 @@ void update(const query_program& p, group& g, const event& ev, query_groups& st)
             if (s.set->find(t) == s.set->end()) s.set_full = true;
             return;
           }
+          if (s.set->find(t) != s.set->end()) return;  // already there: no node to allocate
           s.set->emplace(t);
           if (s.set->size() > a.set_max) {
             s.set->erase(std::prev(s.set->end()));

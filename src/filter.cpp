@@ -188,24 +188,16 @@ dyn_scratch& scratch() {
 
 std::string_view as_text(std::string_view v, std::string& buf) { return lang::json_text(v, buf); }
 
-bool is_json_number(std::string_view v) noexcept {
-  return !v.empty() && (v.front() == '-' || (v.front() >= '0' && v.front() <= '9'));
-}
-
 // Equality of one JSON value with one literal, by the literal's kind: numbers equal numbers,
 // booleans booleans, datetimes RFC 3339 strings, strings the value's text. Nothing else is equal.
 bool dyn_equal(const literal& l, std::string_view v, dyn_scratch& s) {
   switch (l.kind) {
     case value_kind::integer:
     case value_kind::real: {
-      if (!is_json_number(v)) return false;
-      std::int64_t i = 0;
-      auto r = std::from_chars(v.data(), v.data() + v.size(), i);
-      if (r.ec == std::errc() && r.ptr == v.data() + v.size() && l.kind == value_kind::integer) return i == l.integer;
-      double d = 0;
-      auto rd = std::from_chars(v.data(), v.data() + v.size(), d);
-      if (rd.ec != std::errc()) return false;
-      return d == (l.kind == value_kind::real ? l.real : static_cast<double>(l.integer));
+      lang::json_number x;
+      if (!lang::parse_number(v, x)) return false;
+      if (x.is_integer && l.kind == value_kind::integer) return x.integer == l.integer;
+      return x.real == (l.kind == value_kind::real ? l.real : static_cast<double>(l.integer));
     }
     case value_kind::boolean: return v == (l.boolean ? "true" : "false");
     case value_kind::datetime: {
@@ -229,13 +221,9 @@ bool dyn_value_match(const cnode& n, std::string_view v, dyn_scratch& s) {
         auto t = parse_timestamp(as_text(v, s.text));
         return t && number_match(n, t->time_since_epoch().count(), 0, false);
       }
-      if (!is_json_number(v)) return false;
-      std::int64_t i = 0;
-      auto r = std::from_chars(v.data(), v.data() + v.size(), i);
-      if (r.ec == std::errc() && r.ptr == v.data() + v.size()) return number_match(n, i, 0, false);
-      double d = 0;
-      auto rd = std::from_chars(v.data(), v.data() + v.size(), d);
-      return rd.ec == std::errc() && number_match(n, 0, d, true);
+      lang::json_number x;
+      if (!lang::parse_number(v, x)) return false;
+      return x.is_integer ? number_match(n, x.integer, 0, false) : number_match(n, 0, x.real, true);
     }
     default: return text_match(n, as_text(v, s.text));
   }

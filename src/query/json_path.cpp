@@ -2,6 +2,7 @@
 #include "query/json_path.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 
 #include "json_scan.h"
@@ -73,6 +74,20 @@ void walk(std::string_view base, const std::vector<detail::path_step>& path, pat
     std::swap(s.values, s.next);
   }
   s.values.erase(std::remove(s.values.begin(), s.values.end(), std::string_view("null")), s.values.end());
+}
+
+bool parse_number(std::string_view v, json_number& out) noexcept {
+  if (v.empty() || !(v.front() == '-' || (v.front() >= '0' && v.front() <= '9'))) return false;
+  const char* end = v.data() + v.size();
+  auto r = std::from_chars(v.data(), end, out.integer);
+  if (r.ec == std::errc() && r.ptr == end) {
+    out.is_integer = true;
+    out.real = static_cast<double>(out.integer);
+    return true;
+  }
+  out.is_integer = false;
+  auto rd = std::from_chars(v.data(), end, out.real);
+  return rd.ec == std::errc() && rd.ptr == end;
 }
 
 std::string_view json_text(std::string_view v, std::string& buf) {

@@ -1473,8 +1473,9 @@ table query_state::finish() const {
 
 namespace {
 constexpr overview_section overview[] = {
-    {"breakdown", "summarize count() by stage, level, verb, class = bin(responseStatus.code, 100)"},
-    {"totals", "summarize events = count(), first = min(requestReceivedTimestamp), last = max(stageTimestamp)"},
+    {"breakdown",
+     "summarize count(), first = min(requestReceivedTimestamp), last = max(stageTimestamp) "
+     "by stage, level, verb, class = bin(responseStatus.code, 100)"},
     {"top users", "summarize count() by user.username | top 10 by count_"},
     {"top resources", "where isnotempty(objectRef.resource) | summarize count() by objectRef.resource | top 10 by count_"},
     {"top namespaces",
@@ -1519,6 +1520,28 @@ table overview_breakdown(const table& by_all, std::string_view column) {
     c.integer = n;
     t.rows.push_back({v, c});
   }
+  return t;
+}
+
+table overview_totals(const table& by_all) {
+  table t;
+  t.columns = {"events", "first", "last"};
+  std::size_t count_col = 0, first_col = 0, last_col = 0;
+  for (std::size_t i = 0; i < by_all.columns.size(); ++i) {
+    if (by_all.columns[i] == "count_") count_col = i;
+    if (by_all.columns[i] == "first") first_col = i;
+    if (by_all.columns[i] == "last") last_col = i;
+  }
+  value events, first, last;
+  events.k = value::kind::integer;
+  for (const auto& row : by_all.rows) {
+    events.integer += row[count_col].integer;
+    const value& f = row[first_col];
+    const value& l = row[last_col];
+    if (f.k != value::kind::null && (first.k == value::kind::null || f.integer < first.integer)) first = f;
+    if (l.k != value::kind::null && (last.k == value::kind::null || l.integer > last.integer)) last = l;
+  }
+  t.rows.push_back({events, first, last});
   return t;
 }
 

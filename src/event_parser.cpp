@@ -355,7 +355,7 @@ struct event_parser::impl {
   }
 
   // ----- nested audit objects ----------------------------------------------------------------
-  error_code read_user(od::object obj, user_info& u) {
+  error_code read_user(od::object obj, user_info& u, bool lists) {
     for (auto fr : obj) {
       od::field f;
       if (auto e = std::move(fr).get(f); e) return e;
@@ -366,11 +366,11 @@ struct event_parser::impl {
       if (k == "username") {
         e = read_string(v, u.username);
       } else if (k == "groups") {
-        e = read_string_list(v, u.groups);
+        if (lists) e = read_string_list(v, u.groups);
       } else if (k == "uid") {
         e = read_string(v, u.uid);
       } else if (k == "extra") {
-        e = read_raw(v, u.extra);
+        if (lists) e = read_raw(v, u.extra);
       }
       if (e) return e;
     }
@@ -549,7 +549,7 @@ struct event_parser::impl {
         case key::la_user:
           if (fields.has(part::user)) {
             field = "user";
-            e = with_object(v, id == key::la_user, [&](od::object o) { return read_user(o, ev.user); });
+            e = with_object(v, id == key::la_user, [&](od::object o) { return read_user(o, ev.user, fields.has(part::user_groups)); });
           }
           break;
         case key::impersonated_user:
@@ -558,7 +558,7 @@ struct event_parser::impl {
             field = "impersonatedUser";
             e = with_object(v, id == key::la_impersonated_user, [&](od::object o) {
               ev.has_impersonated_user = true;
-              return read_user(o, ev.impersonated_user);
+              return read_user(o, ev.impersonated_user, fields.has(part::user_groups));
             });
           }
           break;

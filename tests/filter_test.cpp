@@ -1277,8 +1277,9 @@ TEST_CASE("filter: builder with an empty in list is a compile error") {
 TEST_CASE("filter: fields() is what the expression reads, and nothing else") {
   CHECK(compile(R"(verb == "x")").fields() == field_mask(part::verb));
   CHECK(compile(R"(Verb == "x")").fields() == field_mask(part::verb));
-  CHECK(compile(R"(user.groups has "x")").fields() == field_mask(part::user));
-  CHECK(compile(R"(user.extra.scopes[*] == "x")").fields() == field_mask(part::user));
+  CHECK(compile(R"(user.groups has "x")").fields() == (part::user | part::user_groups));
+  CHECK(compile(R"(user.extra.scopes[*] == "x")").fields() == (part::user | part::user_groups));
+  CHECK(compile(R"(user.username == "x")").fields() == field_mask(part::user));  // the lists skipped unread
   CHECK(compile(R"(impersonatedUser.username == "x")").fields() == field_mask(part::impersonated_user));
   CHECK(compile("latency > 1s").fields() == (part::request_received_timestamp | part::stage_timestamp));
   CHECK(compile("stageTimestamp > ago(1h)").fields() == field_mask(part::stage_timestamp));

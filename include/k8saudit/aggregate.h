@@ -117,8 +117,9 @@ class K8SAUDIT_API query_state {
 };
 
 /// The overview `k8saudit stats` prints: pipelines run together in one pass. The first one
-/// counts by stage, level, verb and response code class at once (one group lookup per event);
-/// overview_breakdown() turns it into one table per column.
+/// counts by stage, level, verb and response code class at once, with the first and last times
+/// (one group lookup per event); overview_totals() and overview_breakdown() turn it into the
+/// totals and one table per column.
 struct overview_section {
   std::string_view name;
   std::string_view pipeline;
@@ -127,6 +128,8 @@ K8SAUDIT_API std::span<const overview_section> overview_sections() noexcept;
 /// From the first section's table: count_ summed by `column`, largest first (code classes in
 /// ascending order).
 K8SAUDIT_API table overview_breakdown(const table& by_all, std::string_view column);
+/// From the first section's table: events, first and last time over all of it.
+K8SAUDIT_API table overview_totals(const table& by_all);
 
 /// Renders a cell as text ("2024-05-01T10:00:00.000000000Z", "1.5s" style timespans as KQL's
 /// d.hh:mm:ss.fffffff, numbers as JSON would).

@@ -46,6 +46,9 @@ enum class part : std::uint32_t {
   request_received_timestamp = 1u << 16,
   stage_timestamp = 1u << 17,
   annotations = 1u << 18,
+  /// user.groups / user.extra (and impersonatedUser's): the lists, which `user` alone skips
+  /// unread when only the name is needed.
+  user_groups = 1u << 19,
 };
 
 /// A set of fields. `field_mask::all()` is the default everywhere.
@@ -53,7 +56,7 @@ class field_mask {
  public:
   constexpr field_mask() noexcept = default;
   constexpr field_mask(part f) noexcept : bits_(static_cast<std::uint32_t>(f)) {}
-  static constexpr field_mask all() noexcept { return from_bits((1u << 19) - 1); }
+  static constexpr field_mask all() noexcept { return from_bits((1u << 20) - 1); }
   static constexpr field_mask none() noexcept { return {}; }
   static constexpr field_mask from_bits(std::uint32_t b) noexcept { field_mask m; m.bits_ = b; return m; }
   [[nodiscard]] constexpr bool has(part f) const noexcept { return (bits_ & static_cast<std::uint32_t>(f)) != 0; }

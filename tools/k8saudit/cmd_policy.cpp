@@ -65,7 +65,7 @@ int run_explain(const policy_args& a) {
   const policy* p = load(a.policy_file, storage);
   if (p == nullptr) return exit_failure;
   input_options opt = inputs_from(a.files, a.format);
-  opt.fields = part::user | part::verb | part::object_ref | part::request_uri | part::audit_id | part::stage |
+  opt.fields = part::user | part::user_groups | part::verb | part::object_ref | part::request_uri | part::audit_id | part::stage |
                part::level;
   stdout_writer writer;
   std::string& out = writer.text();

@@ -196,12 +196,12 @@ int run_stats(const agg_args& a) {
   run_result r = run_queries(queries, a);
   std::vector<std::pair<std::string, table>> sections;
   const table breakdown = r.states[0].finish();
-  sections.emplace_back("totals", r.states[1].finish());
+  sections.emplace_back("totals", overview_totals(breakdown));
   sections.emplace_back("stage", overview_breakdown(breakdown, "stage"));
   sections.emplace_back("level", overview_breakdown(breakdown, "level"));
   sections.emplace_back("verb", overview_breakdown(breakdown, "verb"));
   sections.emplace_back("response code class", overview_breakdown(breakdown, "class"));
-  for (std::size_t i = 2; i < queries.size(); ++i) {
+  for (std::size_t i = 1; i < queries.size(); ++i) {
     sections.emplace_back(std::string(overview_sections()[i].name), r.states[i].finish());
   }
   const output_format f = choose_output(a.output);

@@ -2,6 +2,7 @@
 // Filter compilation (type checking, literal preparation, prefilter literals, projection) and
 // evaluation. The syntax tree comes from query/expr_parser.cpp or from the typed builder.
 #include "k8saudit/filter.h"
+#include "ascii.h"
 
 #include <re2/re2.h>
 
@@ -52,16 +53,6 @@ namespace {
 
 // ---------------------------------------------------------------------------------------------
 // String operators (ASCII case folding, as documented).
-
-char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
 
 // Terms are runs of letters and digits; bytes of multi-byte UTF-8 characters count as letters.
 bool term_char(char c) noexcept {
@@ -483,7 +474,7 @@ class compiler {
             out.quick = std::string(run);
             out.quick_ci = is_ci_op(a.oper);
             if (out.quick_ci) {
-              for (char& c : out.quick) c = lower(c);
+              for (char& c : out.quick) c = ascii_lower(c);
             }
           }
         }
@@ -501,7 +492,7 @@ class compiler {
     }
     if (is_ci_op(a.oper)) {
       for (literal& l : out.values) {
-        for (char& c : l.text) c = lower(c);
+        for (char& c : l.text) c = ascii_lower(c);
       }
     }
     if (a.oper == op::regex) {

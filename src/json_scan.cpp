@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "json_scan.h"
+#include "ascii.h"
 
 #include <cstdint>
 #include <cstring>
@@ -12,13 +13,6 @@ bool is_ws(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == 
 std::size_t skip_ws(std::string_view t, std::size_t i) noexcept {
   while (i < t.size() && is_ws(t[i])) ++i;
   return i;
-}
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 bool read_hex4(std::string_view s, std::size_t i, std::uint32_t& v) noexcept {

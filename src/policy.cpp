@@ -30,6 +30,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "k8saudit/policy.h"
+#include "ascii.h"
 
 namespace k8saudit {
 namespace {
@@ -71,15 +72,9 @@ constexpr std::array<std::string_view, 3> k_group_resources_fields{"group", "res
 // ---------------------------------------------------------------------------------------------
 // Small string helpers.
 
-char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  }
-  return true;
-}
+using detail::ascii_lower;
+using detail::hex_value;
+using detail::iequals;
 
 template <std::size_t N>
 bool one_of(std::string_view s, const std::array<std::string_view, N>& set) noexcept {
@@ -120,13 +115,6 @@ std::string index_path(std::string_view parent, std::size_t i) {
   out += std::to_string(i);
   out += ']';
   return out;
-}
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 /// Appends `s` percent-decoded to `out`. In a path `+` stays `+` and an invalid escape is kept

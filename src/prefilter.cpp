@@ -12,6 +12,7 @@
 // step is moved back to end exactly at the last byte (its positions already seen are masked
 // off), and haystacks shorter than one step fall to a narrower vector, then to a scalar loop.
 #include "k8saudit/prefilter.h"
+#include "ascii.h"
 
 #include <algorithm>
 #include <bit>
@@ -326,13 +327,6 @@ void prefilter::require_any(std::vector<literal> alternatives) {
 
 namespace {
 
-int hex_digit(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Whether a \uXXXX sequence in `record` could stand for a character of one of the clause's
 // literals. Kubernetes' Go encoder writes `&`, `<` and `>` as \u0026, \u003c, \u003e (query
 // strings in requestURI are full of `&`), so bailing out on any \u would make the prefilter
@@ -364,7 +358,7 @@ bool escape_may_hide(std::string_view record, const std::vector<prefilter::liter
     if (at + 4 > record.size()) return true;
     unsigned cp = 0;
     for (std::size_t k = 0; k < 4; ++k) {
-      const int h = hex_digit(record[at + k]);
+      const int h = detail::hex_value(record[at + k]);
       if (h < 0) return true;
       cp = (cp << 4) | static_cast<unsigned>(h);
     }

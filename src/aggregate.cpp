@@ -785,13 +785,9 @@ void append_key(const event& ev, const key_spec& k, query_groups& st) {
       st.key.append(head, 9);
       return;
     }
-    default: {
+    default: {  // a JSON path: its first value (bin() of JSON is refused when parsing)
       read_values(ev, k.field, st.vals, st.reader);
-      value v = st.vals.empty() ? value{} : std::move(st.vals.front());
-      if (k.binned && (v.k == value::kind::integer || v.k == value::kind::timespan || v.k == value::kind::datetime)) {
-        v.integer = (v.integer / k.step - ((v.integer % k.step) < 0 ? 1 : 0)) * k.step;
-      }
-      encode(v, st.key);
+      encode(st.vals.empty() ? value{} : st.vals.front(), st.key);
       return;
     }
   }

@@ -82,7 +82,7 @@ run_result run_queries(const std::vector<query>& queries, const agg_args& a) {
     parallel_summary s = read_parallel(
         f, ro, po,
         [&](unsigned worker, const batch& b) {
-          for (query_state& st : per_worker[worker]) st.add(b.events);
+          query_state::add(per_worker[worker], b.events);
           std::uint64_t bytes = 0;
           for (const event& ev : b.events) bytes += ev.origin.record.size() + 1;
           done.fetch_add(bytes, std::memory_order_relaxed);

@@ -63,9 +63,12 @@ void bm_filter(benchmark::State& state, const char* expression, int mode) {
     state.SkipWithError("the match count differs from the full parse's");
     return;
   }
-  for (auto _ : state) {
-    run_counts c = run(corpus, f, fields, prefilter);
-    benchmark::DoNotOptimize(c);
+  {
+    const collect_scope counted;
+    for (auto _ : state) {
+      run_counts c = run(corpus, f, fields, prefilter);
+      benchmark::DoNotOptimize(c);
+    }
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(corpus.size()));
   state.counters["matched"] = static_cast<double>(reference.matched);

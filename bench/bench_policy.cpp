@@ -57,9 +57,12 @@ void bm_policy(benchmark::State& state, const char* file) {
     p = &storage;
   }
   std::uint64_t out = 0;
-  for (auto _ : state) {
-    out = run(corpus, p);
-    benchmark::DoNotOptimize(out);
+  {
+    const collect_scope counted;
+    for (auto _ : state) {
+      out = run(corpus, p);
+      benchmark::DoNotOptimize(out);
+    }
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(corpus.size()));
   state.counters["out_%"] = 100.0 * static_cast<double>(out) / static_cast<double>(corpus.size());

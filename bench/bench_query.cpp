@@ -7,7 +7,6 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,7 +25,6 @@ std::size_t run(std::string_view jsonl, const std::vector<query>& queries) {
   opt.fields = field_mask::none();
   for (const query& q : queries) opt.fields |= q.fields();
   if (queries.size() == 1) opt.prefilter = &queries[0].required_literals();
-  if (const char* b = std::getenv("K8SAUDIT_BENCH_BATCH")) opt.max_batch_events = std::strtoul(b, nullptr, 10);
   reader r(opt);
   r.open_memory(jsonl, "bench");
   std::vector<query_state> states;
@@ -51,9 +49,12 @@ void bm_query(benchmark::State& state, std::vector<std::string> texts) {
     }
     queries.push_back(std::move(*q));
   }
-  for (auto _ : state) {
-    std::size_t rows = run(corpus, queries);
-    benchmark::DoNotOptimize(rows);
+  {
+    const collect_scope counted;
+    for (auto _ : state) {
+      std::size_t rows = run(corpus, queries);
+      benchmark::DoNotOptimize(rows);
+    }
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(corpus.size()));
 }

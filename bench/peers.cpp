@@ -166,6 +166,7 @@ struct t1_fields {
   std::string_view verb, username, ns, resource, stage;
   std::int64_t code = 0;
   std::size_t timestamp_length = 0;
+  bool skipped = false;
 };
 
 simdjson_inline std::string_view od_string(od::value v) noexcept {
@@ -175,7 +176,9 @@ simdjson_inline std::string_view od_string(od::value v) noexcept {
 }
 
 // One pass over the event's fields; the key's first byte picks the candidates.
-simdjson_inline simdjson::error_code od_extract(od::object event, t1_fields& f) noexcept {
+// With `only_verb` set (task T3), an event whose verb differs is abandoned as soon as the verb is
+// read, and `f.skipped` says so.
+simdjson_inline simdjson::error_code od_extract(od::object event, t1_fields& f, std::string_view only_verb = {}) noexcept {
   enum : unsigned { verb = 1, user = 2, stage = 4, object_ref = 8, response_status = 16, received = 32 };
   constexpr unsigned all = 63;
   unsigned seen = 0;
@@ -189,6 +192,10 @@ simdjson_inline simdjson::error_code od_extract(od::object event, t1_fields& f) 
         if (key.unsafe_is_equal("verb")) {
           f.verb = od_string(value);
           seen |= verb;
+          if (!only_verb.empty() && f.verb != only_verb) {
+            f.skipped = true;
+            return simdjson::SUCCESS;
+          }
         }
         break;
       case 'u':
@@ -260,13 +267,14 @@ simdjson_inline simdjson::error_code od_extract(od::object event, t1_fields& f) 
   return simdjson::SUCCESS;
 }
 
-void add(t1_accumulator& acc, const t1_fields& f) {
+void add(t1_accumulator& acc, const t1_fields& f, std::string_view only_verb) {
+  if (f.skipped || (!only_verb.empty() && f.verb != only_verb)) return;  // no verb at all: not a match either
   acc.add(f.verb, f.username, f.ns, f.resource, f.code, f.stage, f.timestamp_length);
 }
 
 // iterate_many over [data, data+len); the caller guarantees SIMDJSON_PADDING readable bytes
 // after it. Returns false on any error (the caller then falls back to line by line).
-bool od_stream(od::parser& parser, const char* data, std::size_t len, t1_accumulator& acc) {
+bool od_stream(od::parser& parser, const char* data, std::size_t len, t1_accumulator& acc, std::string_view only_verb) {
   if (len == 0) return true;
   od::document_stream stream;
   const std::size_t batch =
@@ -278,14 +286,14 @@ bool od_stream(od::parser& parser, const char* data, std::size_t len, t1_accumul
     od::object event;
     if (doc.get_object().get(event) != simdjson::SUCCESS) return false;
     t1_fields f;
-    if (od_extract(event, f) != simdjson::SUCCESS) return false;
-    add(acc, f);
+    if (od_extract(event, f, only_verb) != simdjson::SUCCESS) return false;
+    add(acc, f, only_verb);
   }
   return true;
 }
 
 // The slow, exact path: one iterate() per line on a padded copy.
-t1_result od_per_line(std::string_view jsonl) {
+t1_result od_per_line(std::string_view jsonl, std::string_view only_verb) {
   od::parser parser;
   padded_buffer buffer;
   t1_accumulator acc;
@@ -296,15 +304,14 @@ t1_result od_per_line(std::string_view jsonl) {
     od::object event;
     if (doc.get_object().get(event) != simdjson::SUCCESS) return;
     t1_fields f;
-    if (od_extract(event, f) != simdjson::SUCCESS) return;
-    add(acc, f);
+    if (od_extract(event, f, only_verb) != simdjson::SUCCESS) return;
+    add(acc, f, only_verb);
   });
   return acc.finish();
 }
 
-}  // namespace
 
-t1_result t1_simdjson_ondemand(std::string_view jsonl) {
+t1_result ondemand_task(std::string_view jsonl, std::string_view only_verb) {
   od::parser parser;
   parser.threaded = false;  // one core, like every other peer
   t1_accumulator acc;
@@ -317,21 +324,55 @@ t1_result t1_simdjson_ondemand(std::string_view jsonl) {
     const std::size_t nl = jsonl.rfind('\n', limit - 1);
     if (nl != std::string_view::npos) split = nl + 1;
   }
-  bool ok = od_stream(parser, jsonl.data(), split, acc);
+  bool ok = od_stream(parser, jsonl.data(), split, acc, only_verb);
   if (ok) {
     padded_buffer tail;
     const std::string_view rest = jsonl.substr(split);
     const char* p = tail.assign(rest);
-    ok = od_stream(parser, p, rest.size(), acc);
+    ok = od_stream(parser, p, rest.size(), acc, only_verb);
   }
-  if (!ok) return od_per_line(jsonl);  // malformed or odd input: redo it line by line
+  if (!ok) return od_per_line(jsonl, only_verb);  // malformed or odd input: redo it line by line
   return acc.finish();
 }
+
+}  // namespace
+
+t1_result t1_simdjson_ondemand(std::string_view jsonl) { return ondemand_task(jsonl, {}); }
+t1_result t3_simdjson_ondemand(std::string_view jsonl) { return ondemand_task(jsonl, t3_verb); }
+
+// AKS records, one per line: the event is the JSON string properties.log. It is unescaped by
+// simdjson into the outer parser's string buffer, copied into a padded buffer and parsed by a
+// second parser (On Demand documents cannot nest).
+t1_result t5_simdjson_ondemand(std::string_view aks_lines) {
+  od::parser outer;
+  od::parser inner;
+  padded_buffer record;
+  padded_buffer event_text;
+  t1_accumulator acc;
+  for_each_line(aks_lines, [&](std::string_view line) {
+    const char* p = record.assign(line);
+    od::document doc;
+    if (outer.iterate(p, line.size(), record.capacity()).get(doc) != simdjson::SUCCESS) return;
+    std::string_view log;
+    if (doc["properties"]["log"].get_string().get(log) != simdjson::SUCCESS) return;
+    const char* q = event_text.assign(log);
+    od::document event_doc;
+    if (inner.iterate(q, log.size(), event_text.capacity()).get(event_doc) != simdjson::SUCCESS) return;
+    od::object event;
+    if (event_doc.get_object().get(event) != simdjson::SUCCESS) return;
+    t1_fields f;
+    if (od_extract(event, f) != simdjson::SUCCESS) return;
+    add(acc, f, {});
+  });
+  return acc.finish();
+}
+
+namespace {
 
 // ---------------------------------------------------------------------------------------------
 // simdjson DOM
 // ---------------------------------------------------------------------------------------------
-t1_result t1_simdjson_dom(std::string_view jsonl) {
+t1_result dom_task(std::string_view jsonl, std::string_view only_verb) {
   simdjson::dom::parser parser;
   padded_buffer buffer;
   t1_accumulator acc;
@@ -346,20 +387,27 @@ t1_result t1_simdjson_dom(std::string_view jsonl) {
     if (parser.parse(p, line.size(), false).get(doc) != simdjson::SUCCESS) return;
     simdjson::dom::object event;
     if (doc.get_object().get(event) != simdjson::SUCCESS) return;
+    const std::string_view verb = str(event["verb"]);
+    if (!only_verb.empty() && verb != only_verb) return;
     std::int64_t code = 0;
     if (event["responseStatus"]["code"].get_int64().get(code) != simdjson::SUCCESS) code = 0;
-    acc.add(str(event["verb"]), str(event["user"]["username"]), str(event["objectRef"]["namespace"]),
+    acc.add(verb, str(event["user"]["username"]), str(event["objectRef"]["namespace"]),
             str(event["objectRef"]["resource"]), code, str(event["stage"]),
             str(event["requestReceivedTimestamp"]).size());
   });
   return acc.finish();
 }
+}  // namespace
+
+t1_result t1_simdjson_dom(std::string_view jsonl) { return dom_task(jsonl, {}); }
+t1_result t3_simdjson_dom(std::string_view jsonl) { return dom_task(jsonl, t3_verb); }
 
 // ---------------------------------------------------------------------------------------------
 // RapidJSON
 // ---------------------------------------------------------------------------------------------
 #if defined(K8SAUDIT_BENCH_HAVE_RAPIDJSON)
-t1_result t1_rapidjson(std::string_view jsonl) {
+namespace {
+t1_result rapidjson_task(std::string_view jsonl, std::string_view only_verb) {
   // Values live in a pool that starts in a fixed buffer and is cleared after each line,
   // so the steady state does not allocate for typical events.
   auto pool_buffer = std::make_unique<char[]>(std::size_t{64} << 10);
@@ -381,11 +429,13 @@ t1_result t1_rapidjson(std::string_view jsonl) {
     pool.Clear();
     doc.Parse<rapidjson::kParseDefaultFlags>(line.data(), line.size());
     if (doc.HasParseError() || !doc.IsObject()) return;
+    const std::string_view verb = str(member(doc, "verb"));
+    if (!only_verb.empty() && verb != only_verb) return;
     const value* user = member(doc, "user");
     const value* ref = member(doc, "objectRef");
     const value* status = member(doc, "responseStatus");
     const value* code = status != nullptr ? member(*status, "code") : nullptr;
-    acc.add(str(member(doc, "verb")), str(user != nullptr ? member(*user, "username") : nullptr),
+    acc.add(verb, str(user != nullptr ? member(*user, "username") : nullptr),
             str(ref != nullptr ? member(*ref, "namespace") : nullptr),
             str(ref != nullptr ? member(*ref, "resource") : nullptr),
             code != nullptr && code->IsInt64() ? code->GetInt64() : 0, str(member(doc, "stage")),
@@ -393,13 +443,17 @@ t1_result t1_rapidjson(std::string_view jsonl) {
   });
   return acc.finish();
 }
+}  // namespace
+t1_result t1_rapidjson(std::string_view jsonl) { return rapidjson_task(jsonl, {}); }
+t1_result t3_rapidjson(std::string_view jsonl) { return rapidjson_task(jsonl, t3_verb); }
 #endif
 
 // ---------------------------------------------------------------------------------------------
 // nlohmann::json
 // ---------------------------------------------------------------------------------------------
 #if defined(K8SAUDIT_BENCH_HAVE_NLOHMANN)
-t1_result t1_nlohmann(std::string_view jsonl) {
+namespace {
+t1_result nlohmann_task(std::string_view jsonl, std::string_view only_verb) {
   using json = nlohmann::json;
   t1_accumulator acc;
   auto member = [](const json& object, const char* name) -> const json* {
@@ -414,11 +468,13 @@ t1_result t1_nlohmann(std::string_view jsonl) {
   for_each_line(jsonl, [&](std::string_view line) {
     const json doc = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
     if (doc.is_discarded() || !doc.is_object()) return;
+    const std::string_view verb = str(member(doc, "verb"));
+    if (!only_verb.empty() && verb != only_verb) return;
     const json* user = member(doc, "user");
     const json* ref = member(doc, "objectRef");
     const json* status = member(doc, "responseStatus");
     const json* code = status != nullptr ? member(*status, "code") : nullptr;
-    acc.add(str(member(doc, "verb")), str(user != nullptr ? member(*user, "username") : nullptr),
+    acc.add(verb, str(user != nullptr ? member(*user, "username") : nullptr),
             str(ref != nullptr ? member(*ref, "namespace") : nullptr),
             str(ref != nullptr ? member(*ref, "resource") : nullptr),
             code != nullptr && code->is_number_integer() ? code->get<std::int64_t>() : 0, str(member(doc, "stage")),
@@ -426,6 +482,9 @@ t1_result t1_nlohmann(std::string_view jsonl) {
   });
   return acc.finish();
 }
+}  // namespace
+t1_result t1_nlohmann(std::string_view jsonl) { return nlohmann_task(jsonl, {}); }
+t1_result t3_nlohmann(std::string_view jsonl) { return nlohmann_task(jsonl, t3_verb); }
 #endif
 
 }  // namespace k8saudit::bench

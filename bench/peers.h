@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// Benchmark task T1, implemented with peer JSON libraries.
+// Benchmark tasks T1, T3 and T5, implemented with peer JSON libraries.
 //
 // T1 over a buffer of JSON lines (kube-apiserver log backend): for every line that holds an
 // audit event, extract verb, user.username, objectRef.namespace, objectRef.resource,
@@ -72,20 +72,33 @@ class t1_accumulator {
   std::unique_ptr<slot[]> slots_;
 };
 
+/// Task T3 (a selective filter, about 1% of the generated events): T1 over the events whose verb
+/// is this one, and only those. Implementations may stop reading an event once its verb differs.
+inline constexpr std::string_view t3_verb = "delete";
+
 /// simdjson On Demand (iterate_many over the buffer, zero-copy: only the last line or two
 /// are copied to a padded buffer), one pass over each event's fields.
 [[nodiscard]] t1_result t1_simdjson_ondemand(std::string_view jsonl);
 /// simdjson DOM, one parse per line (each line copied into a reused padded buffer).
 [[nodiscard]] t1_result t1_simdjson_dom(std::string_view jsonl);
 
+/// T3 with each peer: the same parse, then the verb is tested before the other fields are read.
+[[nodiscard]] t1_result t3_simdjson_ondemand(std::string_view jsonl);
+[[nodiscard]] t1_result t3_simdjson_dom(std::string_view jsonl);
+/// Task T5: T1 over the same events as AKS diagnostic records, one per line (PT1H.json blobs),
+/// each event an escaped JSON string in properties.log.
+[[nodiscard]] t1_result t5_simdjson_ondemand(std::string_view aks_lines);
+
 #if defined(K8SAUDIT_BENCH_HAVE_RAPIDJSON)
 /// rapidjson::Document per line (kParseDefaultFlags, not in situ), allocator memory reused.
 [[nodiscard]] t1_result t1_rapidjson(std::string_view jsonl);
+[[nodiscard]] t1_result t3_rapidjson(std::string_view jsonl);
 #endif
 
 #if defined(K8SAUDIT_BENCH_HAVE_NLOHMANN)
 /// nlohmann::json::parse per line.
 [[nodiscard]] t1_result t1_nlohmann(std::string_view jsonl);
+[[nodiscard]] t1_result t3_nlohmann(std::string_view jsonl);
 #endif
 
 }  // namespace k8saudit::bench

@@ -716,6 +716,7 @@ void read_values(const event& ev, const field_ref& f, std::vector<value>& out, f
 struct query_groups {
   group_table groups;
   std::uint64_t seen{0}, matched{0}, overflow{0};
+  std::size_t bytes{0};  ///< what the state holds, as query_limits::max_memory counts it
 
   // Per-state scratch (a state is used by one thread at a time).
   std::string key;
@@ -828,6 +829,47 @@ void each_number(const event& ev, const field_ref& f, query_groups& st, F&& fn) 
   for (const value& v : st.vals) fn(v);
 }
 
+// What a new group counts against query_limits::max_memory: its entry, key and aggregate states,
+// and what its bounded sketches may grow to (a distinct counter's HyperLogLog, a quantile
+// sketch's buckets), so that those never need to be refused later.
+constexpr std::size_t sketch_reserve = std::size_t{16} << 10;
+constexpr std::size_t set_node_cost = 64;  // a std::set<std::string> node, roughly
+std::size_t group_cost(const query_program& p, std::string_view key) noexcept {
+  std::size_t n = sizeof(group_table::entry) + 2 * sizeof(std::uint32_t) + key.size() + p.aggs.size() * sizeof(agg_state);
+  for (const agg_spec& a : p.aggs) {
+    if (a.kind == agg_kind::dcount || a.kind == agg_kind::requests || a.kind == agg_kind::percentiles) {
+      n += sketch_reserve;
+    }
+  }
+  return n;
+}
+
+bool over_budget(const query_program& p, const query_groups& st) noexcept { return st.bytes > p.limits.max_memory; }
+
+// A distinct counter may outgrow its reservation only while exact: that excess is counted, and
+// once the state is over its limit the counter switches to its HyperLogLog (which fits in the
+// reservation).
+void account_distinct(const query_program& p, query_groups& st, distinct_counter& d, std::size_t before) {
+  const std::size_t after = d.memory_bytes();
+  if (after == before) return;
+  const auto excess = [](std::size_t b) { return b > sketch_reserve ? b - sketch_reserve : 0; };
+  st.bytes = st.bytes - excess(before) + excess(after);
+  if (over_budget(p, st) && after > sketch_reserve) {
+    d.use_sketch();
+    st.bytes -= excess(after);
+  }
+}
+
+// What an aggregate state holds beyond its group's reservation (group_cost).
+std::size_t variable_bytes(const agg_state& s) noexcept {
+  std::size_t n = 0;
+  if (s.distinct && s.distinct->memory_bytes() > sketch_reserve) n += s.distinct->memory_bytes() - sketch_reserve;
+  if (s.set) {
+    for (const std::string& v : *s.set) n += set_node_cost + v.size();
+  }
+  return n;
+}
+
 void update(const query_program& p, group& g, const event& ev, query_groups& st) {
   if (g.aggs.size() != p.aggs.size()) g.aggs.resize(p.aggs.size());
   ++g.events;
@@ -841,7 +883,11 @@ void update(const query_program& p, group& g, const event& ev, query_groups& st)
         break;
       case agg_kind::requests:
         if (!s.distinct) s.distinct = std::make_unique<distinct_counter>(p.limits.exact_distinct);
-        if (!ev.audit_id.empty()) s.distinct->add(ev.audit_id);
+        if (!ev.audit_id.empty()) {
+          const std::size_t before = s.distinct->memory_bytes();
+          s.distinct->add(ev.audit_id);
+          account_distinct(p, st, *s.distinct, before);
+        }
         break;
       case agg_kind::dcount:
       case agg_kind::make_set: {
@@ -849,7 +895,9 @@ void update(const query_program& p, group& g, const event& ev, query_groups& st)
           if (a.kind == agg_kind::dcount) {
             if (t.empty()) return;  // KQL's dcount ignores empty values
             if (!s.distinct) s.distinct = std::make_unique<distinct_counter>(p.limits.exact_distinct);
+            const std::size_t before = s.distinct->memory_bytes();
             s.distinct->add(t);
+            account_distinct(p, st, *s.distinct, before);
             return;
           }
           if (!s.set) s.set = std::make_unique<std::set<std::string, std::less<>>>();
@@ -858,8 +906,14 @@ void update(const query_program& p, group& g, const event& ev, query_groups& st)
             return;
           }
           if (s.set->find(t) != s.set->end()) return;  // already there: no node to allocate
+          if (st.bytes + set_node_cost + t.size() > p.limits.max_memory) {
+            s.set_full = true;
+            return;
+          }
           s.set->emplace(t);
+          st.bytes += set_node_cost + t.size();
           if (s.set->size() > a.set_max) {
+            st.bytes -= set_node_cost + std::prev(s.set->end())->size();
             s.set->erase(std::prev(s.set->end()));
             s.set_full = true;
           }
@@ -1151,6 +1205,7 @@ query_state::~query_state() = default;
 
 std::uint64_t query_state::events_seen() const noexcept { return groups_->seen; }
 std::uint64_t query_state::events_matched() const noexcept { return groups_->matched; }
+std::size_t query_state::memory_bytes() const noexcept { return groups_->bytes; }
 
 void query_state::add(const event& ev) {
   const detail::query_program& p = *query_.prog_;
@@ -1169,11 +1224,13 @@ void query_state::add(const event& ev) {
   const std::uint64_t h = detail::group_table::hash(key);
   detail::group* g = st.groups.find(key, h);
   if (g == nullptr) {
-    if (st.groups.size() >= p.limits.max_groups) {
+    const std::size_t cost = detail::group_cost(p, key);
+    if (st.groups.size() >= p.limits.max_groups || st.bytes + cost > p.limits.max_memory) {
       ++st.overflow;
       return;
     }
     g = &st.groups.insert(key, h);
+    st.bytes += cost;
   }
   detail::update(p, *g, ev, st);
 }
@@ -1190,16 +1247,22 @@ result<void> query_state::merge(const query_state& other) {
   for (const auto& e : other.groups_->groups.entries()) {
     detail::group* mine = st.groups.find(e.key, e.hash);
     if (mine == nullptr) {
-      if (st.groups.size() >= p.limits.max_groups) {
+      const std::size_t cost = detail::group_cost(p, e.key);
+      if (st.groups.size() >= p.limits.max_groups || st.bytes + cost > p.limits.max_memory) {
         st.overflow += e.g.events;
         continue;
       }
       mine = &st.groups.insert(e.key, e.hash);
+      st.bytes += cost;
     }
     if (mine->aggs.size() != p.aggs.size()) mine->aggs.resize(p.aggs.size());
     mine->events += e.g.events;
     for (std::size_t i = 0; i < p.aggs.size() && i < e.g.aggs.size(); ++i) {
-      detail::merge_agg(p.aggs[i], mine->aggs[i], e.g.aggs[i]);
+      detail::agg_state& s = mine->aggs[i];
+      const std::size_t before = detail::variable_bytes(s);
+      detail::merge_agg(p.aggs[i], s, e.g.aggs[i]);
+      if (detail::over_budget(p, st) && s.distinct) s.distinct->use_sketch();
+      st.bytes = st.bytes - before + detail::variable_bytes(s);
     }
   }
   return {};
@@ -1293,6 +1356,7 @@ result<query_state> query_state::deserialize(std::string_view in, query_limits l
     }
     if (g.groups.find(key) != nullptr) return bad("a group appears twice");
     detail::group& grp = g.groups.insert(key);
+    g.bytes += detail::group_cost(p, key);
     if (!detail::get64(in, grp.events)) return bad("the state is truncated");
     grp.aggs.resize(p.aggs.size());
     for (std::size_t a = 0; a < p.aggs.size(); ++a) {
@@ -1333,6 +1397,7 @@ result<query_state> query_state::deserialize(std::string_view in, query_limits l
           s.set->insert(std::move(v));
         }
       }
+      g.bytes += detail::variable_bytes(s);
     }
   }
   if (!in.empty()) return bad("unexpected bytes after the state");
@@ -1375,7 +1440,8 @@ table query_state::finish() const {
       if ((a.kind == detail::agg_kind::dcount || a.kind == detail::agg_kind::requests) && s.distinct &&
           !s.distinct->is_exact()) {
         t.notes.push_back(a.names[0] + ": more than " + std::to_string(s.distinct->exact_limit()) +
-                          " distinct values in a group: the count is a HyperLogLog estimate (about 1% error)");
+                          " distinct values in a group (or the state's memory limit reached): the count is a "
+                          "HyperLogLog estimate (about 1% error)");
       }
     }
     rows.push_back(std::move(row));
@@ -1400,8 +1466,11 @@ table query_state::finish() const {
   std::sort(t.notes.begin(), t.notes.end());
   t.notes.erase(std::unique(t.notes.begin(), t.notes.end()), t.notes.end());
   if (st.overflow > 0) {
-    t.notes.push_back(std::to_string(st.overflow) + " events fell in groups beyond the limit of " +
-                      std::to_string(p.limits.max_groups) + " groups and were not aggregated");
+    t.notes.push_back(std::to_string(st.overflow) + " events fell in groups beyond the limits (" +
+                      std::to_string(p.limits.max_groups) + " groups, " +
+                      (p.limits.max_memory >= (std::size_t{1} << 20) ? std::to_string(p.limits.max_memory >> 20) + " MiB"
+                                                                       : std::to_string(p.limits.max_memory >> 10) + " KiB") +
+                      " of state) and were not aggregated");
   }
   for (const detail::post_op& op : p.post) {
     switch (op.k) {

@@ -365,6 +365,14 @@ void distinct_counter::switch_to_hll() {
   size_ = 0;
 }
 
+std::size_t distinct_counter::memory_bytes() const noexcept {
+  return hll_ ? (std::size_t{1} << p_) : slots_.capacity() * sizeof(std::uint64_t);
+}
+
+void distinct_counter::use_sketch() {
+  if (!hll_) switch_to_hll();
+}
+
 void distinct_counter::add_hash(std::uint64_t hash) {
   if (hll_) {
     hll_->add_hash(hash);

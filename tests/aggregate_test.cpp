@@ -337,7 +337,7 @@ bool contains(std::string_view hay, std::string_view needle) { return hay.find(n
 /// Whether a note says a limit that makes results split-dependent was hit (make_set's cap is not one).
 bool exceeds_exact_limits(const table& t) {
   return std::any_of(t.notes.begin(), t.notes.end(), [](const std::string& n) {
-    return contains(n, "HyperLogLog") || contains(n, "beyond the limit");
+    return contains(n, "HyperLogLog") || contains(n, "beyond the limits");
   });
 }
 
@@ -1428,7 +1428,7 @@ TEST_CASE("aggregate: max_groups bounds the groups and says how many events were
   CHECK(left > 0);
   REQUIRE(t.notes.size() == 1);
   CHECK(contains(t.notes[0], std::to_string(left) + " events"));
-  CHECK(contains(t.notes[0], "limit of 5 groups"));
+  CHECK(contains(t.notes[0], "limits (5 groups"));
 
   // Exactly at the limit: no note.
   const table five =
@@ -1470,6 +1470,99 @@ TEST_CASE("aggregate: groups dropped while merging are counted as events") {
     REQUIRE(t.notes.size() == 1);
     CHECK(contains(t.notes[0], "3 events fell"));
   }
+}
+
+TEST_CASE("aggregate: max_memory refuses new groups once a high-cardinality by has used it") {
+  // Every event its own group, each with a dcount: 16 KiB reserved per group, so 256 KiB holds
+  // about fifteen of them; the rest are counted as left out, and the state stays in its limit.
+  query_limits lim;
+  lim.max_memory = std::size_t{256} << 10;
+  std::vector<spec> specs;
+  for (int i = 0; i < 200; ++i) {
+    spec s;
+    s.id = "id-" + std::to_string(i);
+    s.user = "user-" + std::to_string(i);
+    specs.push_back(s);
+  }
+  const std::vector<owned_event> evs = events_of(specs);
+  const query q = compiled("summarize dcount(verb) by user.username", lim);
+  query_state st = q.make_state();
+  for (const owned_event& e : evs) st.add(e.view());
+  CHECK(st.memory_bytes() <= lim.max_memory);
+  CHECK(st.memory_bytes() > lim.max_memory / 2);
+  const table t = st.finish();
+  CHECK(t.rows.size() >= 10);
+  CHECK(t.rows.size() <= 16);
+  REQUIRE(t.notes.size() == 1);
+  CHECK(contains(t.notes[0], std::to_string(evs.size() - t.rows.size()) + " events fell"));
+  CHECK(contains(t.notes[0], "groups beyond the limits (200000 groups, 256 KiB of state)"));
+
+  // Merging respects the limit too: a state that is already full takes no new group.
+  query_state other = q.make_state();
+  for (const owned_event& e : evs) other.add(e.view());
+  query_state full = q.make_state();
+  for (std::size_t i = 0; i < 20; ++i) full.add(evs[i].view());
+  REQUIRE(full.merge(other).has_value());
+  CHECK(full.memory_bytes() <= lim.max_memory);
+}
+
+TEST_CASE("aggregate: at the memory limit an exact distinct set becomes its HyperLogLog, within 2%") {
+  // One group; 5000 distinct auditIDs would take 64 KiB of exact set (more than the 16 KiB
+  // reservation): with a 40 KiB limit the set switches to its sketch on the way.
+  query_limits lim;
+  lim.max_memory = std::size_t{40} << 10;
+  std::vector<spec> specs;
+  for (int i = 0; i < 5000; ++i) {
+    spec s;
+    s.id = "request-" + std::to_string(i);
+    specs.push_back(s);
+  }
+  const std::vector<owned_event> evs = events_of(specs);
+  const query q = compiled("summarize dcount(auditID), requests()", lim);
+  query_state st = q.make_state();
+  for (const owned_event& e : evs) st.add(e.view());
+  CHECK(st.memory_bytes() <= lim.max_memory);
+  const table t = st.finish();
+  REQUIRE(t.rows.size() == 1);
+  for (std::size_t c = 0; c < 2; ++c) {
+    const double got = static_cast<double>(t.rows[0][c].integer);
+    CHECK(std::abs(got - 5000.0) <= 0.02 * 5000.0);
+  }
+  CHECK(std::any_of(t.notes.begin(), t.notes.end(), [](const std::string& n) { return contains(n, "memory limit"); }));
+
+  // With room to spare the same counts are exact and there is no note.
+  query_state roomy = compiled("summarize dcount(auditID), requests()").make_state();
+  for (const owned_event& e : evs) roomy.add(e.view());
+  const table exact = roomy.finish();
+  CHECK(exact.rows[0][0].integer == 5000);
+  CHECK(exact.rows[0][1].integer == 5000);
+  CHECK(exact.notes.empty());
+}
+
+TEST_CASE("aggregate: make_set stops taking values at the memory limit and says so") {
+  query_limits lim;
+  lim.max_memory = std::size_t{8} << 10;
+  std::vector<spec> specs;
+  for (int i = 0; i < 1000; ++i) {
+    spec s;
+    s.id = "a-rather-long-request-identifier-" + std::to_string(i);
+    specs.push_back(s);
+  }
+  const std::vector<owned_event> evs = events_of(specs);
+  query_state st = compiled("summarize make_set(auditID, 1000)", lim).make_state();
+  for (const owned_event& e : evs) st.add(e.view());
+  CHECK(st.memory_bytes() <= lim.max_memory);
+  const table t = st.finish();
+  REQUIRE(t.rows.size() == 1);
+  CHECK(t.notes.size() == 1);
+  CHECK(contains(t.notes[0], "make_set"));
+
+  // Serialised and read back, the state counts the same memory.
+  std::string bytes;
+  st.serialize(bytes);
+  auto back = query_state::deserialize(bytes, lim);
+  REQUIRE(back.has_value());
+  CHECK(back->memory_bytes() == st.memory_bytes());
 }
 
 // =================================================================================================

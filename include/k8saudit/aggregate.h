@@ -55,6 +55,13 @@ struct query_limits {
   /// dcount() / requests() count exactly up to this many distinct values per group (~32 bytes
   /// each), then switch to a 16 KiB HyperLogLog (about 1% error).
   std::uint64_t exact_distinct{10'000};
+  /// Bytes the state may hold (groups, their keys and aggregates, sketches, sets), so that a `by`
+  /// over a high-cardinality key cannot exhaust memory. A group with dcount(), requests() or
+  /// percentiles() counts what those may grow to (16 KiB each) when it is created; an exact
+  /// distinct set beyond that counts as it grows. Once the limit is reached, new groups are
+  /// refused (their events counted in the same note as max_groups), exact distinct sets switch
+  /// to their HyperLogLog, and make_set() stops taking values.
+  std::size_t max_memory{std::size_t{1} << 30};
 };
 
 namespace detail { struct query_program; struct query_groups; }
@@ -106,6 +113,8 @@ class K8SAUDIT_API query_state {
   /// Events fed, and events that passed the where clauses.
   [[nodiscard]] std::uint64_t events_seen() const noexcept;
   [[nodiscard]] std::uint64_t events_matched() const noexcept;
+  /// What the state holds, as query_limits::max_memory counts it (never more than that limit).
+  [[nodiscard]] std::size_t memory_bytes() const noexcept;
 
   /// Appends a versioned binary form (the query text included).
   void serialize(std::string& out) const;

@@ -107,6 +107,11 @@ class K8SAUDIT_API distinct_counter {
   [[nodiscard]] std::uint64_t estimate() const noexcept;
   [[nodiscard]] std::uint64_t exact_limit() const noexcept { return limit_; }
   [[nodiscard]] int precision() const noexcept { return p_; }
+  /// Heap bytes held: the exact set's slots, or the HyperLogLog's registers.
+  [[nodiscard]] std::size_t memory_bytes() const noexcept;
+  /// Switches to the HyperLogLog now, before the exact limit (frees the exact set; estimate()
+  /// becomes approximate). Aggregations call it when their memory limit is reached.
+  void use_sketch();
 
   /// Fails (format_mismatch, `*this` unchanged) when exact_limit or precision differ.
   result<void> merge(const distinct_counter& other);
@@ -182,6 +187,8 @@ class K8SAUDIT_API quantile_sketch {
   [[nodiscard]] std::uint32_t max_buckets() const noexcept { return cap_; }
   /// Buckets held (span from the lowest to the highest in use), <= max_buckets().
   [[nodiscard]] std::size_t bucket_count() const noexcept { return counts_.size(); }
+  /// Heap bytes held by the buckets (at most 8 * max_buckets() plus the vector's slack).
+  [[nodiscard]] std::size_t memory_bytes() const noexcept { return counts_.capacity() * sizeof(std::uint64_t); }
   /// The non-empty buckets as (index, count), ascending.
   [[nodiscard]] std::vector<std::pair<std::int32_t, std::uint64_t>> buckets() const;
   /// The value bucket `index` answers with: 2 g^index / (g+1).

@@ -1472,22 +1472,35 @@ TEST_CASE("aggregate: groups dropped while merging are counted as events") {
   }
 }
 
+namespace {
+
+/// n events, each with its own auditID ("<prefix><i>"), and its own user when `own_users`.
+std::vector<owned_event> distinct_events(int n, const std::string& prefix, bool own_users) {
+  std::vector<spec> specs(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    specs[static_cast<std::size_t>(i)].id = prefix + std::to_string(i);
+    if (own_users) specs[static_cast<std::size_t>(i)].user = "user-" + std::to_string(i);
+  }
+  return events_of(specs);
+}
+
+/// A state of `q` fed every event of `evs`.
+query_state fed(const query& q, const std::vector<owned_event>& evs) {
+  query_state st = q.make_state();
+  for (const owned_event& e : evs) st.add(e.view());
+  return st;
+}
+
+}  // namespace
+
 TEST_CASE("aggregate: max_memory refuses new groups once a high-cardinality by has used it") {
   // Every event its own group, each with a dcount: 16 KiB reserved per group, so 256 KiB holds
   // about fifteen of them; the rest are counted as left out, and the state stays in its limit.
   query_limits lim;
   lim.max_memory = std::size_t{256} << 10;
-  std::vector<spec> specs;
-  for (int i = 0; i < 200; ++i) {
-    spec s;
-    s.id = "id-" + std::to_string(i);
-    s.user = "user-" + std::to_string(i);
-    specs.push_back(s);
-  }
-  const std::vector<owned_event> evs = events_of(specs);
+  const std::vector<owned_event> evs = distinct_events(200, "id-", true);
   const query q = compiled("summarize dcount(verb) by user.username", lim);
-  query_state st = q.make_state();
-  for (const owned_event& e : evs) st.add(e.view());
+  query_state st = fed(q, evs);
   CHECK(st.memory_bytes() <= lim.max_memory);
   CHECK(st.memory_bytes() > lim.max_memory / 2);
   const table t = st.finish();
@@ -1498,8 +1511,7 @@ TEST_CASE("aggregate: max_memory refuses new groups once a high-cardinality by h
   CHECK(contains(t.notes[0], "groups beyond the limits (200000 groups, 256 KiB of state)"));
 
   // Merging respects the limit too: a state that is already full takes no new group.
-  query_state other = q.make_state();
-  for (const owned_event& e : evs) other.add(e.view());
+  const query_state other = fed(q, evs);
   query_state full = q.make_state();
   for (std::size_t i = 0; i < 20; ++i) full.add(evs[i].view());
   REQUIRE(full.merge(other).has_value());
@@ -1511,16 +1523,8 @@ TEST_CASE("aggregate: at the memory limit an exact distinct set becomes its Hype
   // reservation): with a 40 KiB limit the set switches to its sketch on the way.
   query_limits lim;
   lim.max_memory = std::size_t{40} << 10;
-  std::vector<spec> specs;
-  for (int i = 0; i < 5000; ++i) {
-    spec s;
-    s.id = "request-" + std::to_string(i);
-    specs.push_back(s);
-  }
-  const std::vector<owned_event> evs = events_of(specs);
-  const query q = compiled("summarize dcount(auditID), requests()", lim);
-  query_state st = q.make_state();
-  for (const owned_event& e : evs) st.add(e.view());
+  const std::vector<owned_event> evs = distinct_events(5000, "request-", false);
+  const query_state st = fed(compiled("summarize dcount(auditID), requests()", lim), evs);
   CHECK(st.memory_bytes() <= lim.max_memory);
   const table t = st.finish();
   REQUIRE(t.rows.size() == 1);
@@ -1531,9 +1535,7 @@ TEST_CASE("aggregate: at the memory limit an exact distinct set becomes its Hype
   CHECK(std::any_of(t.notes.begin(), t.notes.end(), [](const std::string& n) { return contains(n, "memory limit"); }));
 
   // With room to spare the same counts are exact and there is no note.
-  query_state roomy = compiled("summarize dcount(auditID), requests()").make_state();
-  for (const owned_event& e : evs) roomy.add(e.view());
-  const table exact = roomy.finish();
+  const table exact = fed(compiled("summarize dcount(auditID), requests()"), evs).finish();
   CHECK(exact.rows[0][0].integer == 5000);
   CHECK(exact.rows[0][1].integer == 5000);
   CHECK(exact.notes.empty());
@@ -1542,15 +1544,8 @@ TEST_CASE("aggregate: at the memory limit an exact distinct set becomes its Hype
 TEST_CASE("aggregate: make_set stops taking values at the memory limit and says so") {
   query_limits lim;
   lim.max_memory = std::size_t{8} << 10;
-  std::vector<spec> specs;
-  for (int i = 0; i < 1000; ++i) {
-    spec s;
-    s.id = "a-rather-long-request-identifier-" + std::to_string(i);
-    specs.push_back(s);
-  }
-  const std::vector<owned_event> evs = events_of(specs);
-  query_state st = compiled("summarize make_set(auditID, 1000)", lim).make_state();
-  for (const owned_event& e : evs) st.add(e.view());
+  const std::vector<owned_event> evs = distinct_events(1000, "a-rather-long-request-identifier-", false);
+  const query_state st = fed(compiled("summarize make_set(auditID, 1000)", lim), evs);
   CHECK(st.memory_bytes() <= lim.max_memory);
   const table t = st.finish();
   REQUIRE(t.rows.size() == 1);

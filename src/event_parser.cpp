@@ -6,8 +6,10 @@
 
 #include <simdjson.h>
 
+#include <charconv>
 #include <cstring>
 #include <new>
+#include <system_error>
 
 #include "k8saudit/time.h"
 
@@ -133,6 +135,74 @@ key lookup_key(std::string_view k) noexcept {
   return key::unknown;
 }
 
+// The field a key reads, as reported in errors (audit.k8s.io names for Log Analytics columns).
+std::string_view field_name(key id) noexcept {
+  switch (id) {
+    case key::kind: return "kind";
+    case key::api_version: return "apiVersion";
+    case key::level: case key::la_level: return "level";
+    case key::audit_id: case key::la_audit_id: return "auditID";
+    case key::stage: case key::la_stage: return "stage";
+    case key::request_uri: case key::la_request_uri: return "requestURI";
+    case key::verb: case key::la_verb: return "verb";
+    case key::user: case key::la_user: return "user";
+    case key::impersonated_user: case key::la_impersonated_user: return "impersonatedUser";
+    case key::authentication_metadata: return "authenticationMetadata";
+    case key::source_ips: case key::la_source_ips: return "sourceIPs";
+    case key::user_agent: case key::la_user_agent: return "userAgent";
+    case key::object_ref: case key::la_object_ref: return "objectRef";
+    case key::response_status: case key::la_response_status: return "responseStatus";
+    case key::request_object: case key::la_request_object: return "requestObject";
+    case key::response_object: case key::la_response_object: return "responseObject";
+    case key::request_received_timestamp: case key::la_request_received_time: return "requestReceivedTimestamp";
+    case key::stage_timestamp: case key::la_stage_received_time: return "stageTimestamp";
+    case key::annotations: case key::la_annotations: return "annotations";
+    case key::metadata: return "metadata";
+    case key::timestamp: return "timestamp";
+    case key::items: return "items";
+    case key::records: return "records";
+    case key::category: case key::ad_category: return "category";
+    case key::properties: return "properties";
+    case key::operation_name: return "operationName";
+    case key::resource_id: case key::la_resource_id: case key::ad_resource_id: return "resourceId";
+    case key::time: case key::la_time_generated: return "time";
+    case key::la_pod_name: case key::ad_pod_s: return "pod";
+    case key::la_type: return "Type";
+    case key::ad_log_s: return "log_s";
+    case key::proto_payload: return "protoPayload";
+    case key::unknown: break;
+  }
+  return {};
+}
+
+// RFC 8259 number syntax: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? (for numbers simdjson
+// does not convert, such as 1e400; a valid number ends at whitespace or a structural character,
+// which the token excludes).
+bool json_number_syntax(std::string_view t) noexcept {
+  std::size_t i = 0;
+  const auto digits = [&]() {
+    const std::size_t from = i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+    return i > from;
+  };
+  if (i < t.size() && t[i] == '-') ++i;
+  if (i < t.size() && t[i] == '0') {
+    ++i;
+  } else if (!digits()) {
+    return false;
+  }
+  if (i < t.size() && t[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+  }
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == t.size();
+}
+
 // Keys that make an object an audit event (kind "Event" is checked on its value).
 bool identifies_event(key id) noexcept {
   return id == key::audit_id || id == key::verb || id == key::request_uri || id == key::stage || id == key::level;
@@ -148,6 +218,7 @@ errc translate(error_code e) noexcept {
     case simdjson::CAPACITY: return errc::record_too_large;
     case simdjson::MEMALLOC: return errc::out_of_memory;
     case simdjson::TRAILING_CONTENT: return errc::trailing_content;
+    case simdjson::UNESCAPED_CHARS: return errc::invalid_string;  // a raw control character (NUL...) in a string
     default: return errc::invalid_json;
   }
 }
@@ -160,6 +231,12 @@ bool item_local(error_code e) noexcept {
 constexpr std::string_view too_big = "skipped-too-big-size-object";
 
 bool is_audit_category(std::string_view c) noexcept { return c == "kube-audit" || c == "kube-audit-admin"; }
+
+// parser_options::max_depth as used: validation recurses once per level, so the limit is capped
+// to keep the stack small (see parser.h).
+int effective_max_depth(std::size_t requested) noexcept {
+  return static_cast<int>(requested < max_depth_cap ? requested : max_depth_cap);
+}
 
 std::string_view trim_token(std::string_view tok) noexcept {
   while (!tok.empty() && (tok.back() == ' ' || tok.back() == '\n' || tok.back() == '\r' || tok.back() == '\t')) {
@@ -194,17 +271,24 @@ struct object_scan {
 // ---------------------------------------------------------------------------------------------
 struct event_parser::impl {
   impl(event_parser& owner, const parser_options& opt, input_format fmt)
-      : self(owner), fields(opt.fields), format(fmt) {
+      : self(owner), fields(opt.fields), format(fmt), depth_limit(effective_max_depth(opt.max_depth)),
+        validate_all(opt.validate_all) {
     // Allocation failures here surface again, as errors, at the first iterate().
-    [[maybe_unused]] error_code e1 = outer.allocate(std::size_t{1} << 16, opt.max_depth);
-    [[maybe_unused]] error_code e2 = inner.allocate(std::size_t{1} << 16, opt.max_depth);
+    const std::size_t d = static_cast<std::size_t>(depth_limit) + 1;
+    [[maybe_unused]] error_code e1 = outer.allocate(std::size_t{1} << 16, d);
+    [[maybe_unused]] error_code e2 = inner.allocate(std::size_t{1} << 16, d);
   }
 
   event_parser& self;
   field_mask fields;
   input_format format;
+  // Nesting limit: a value inside more than depth_limit objects/arrays is DEPTH_ERROR wherever
+  // this parser walks (our own recursion; On-Demand does not check depth in release builds).
+  int depth_limit;
+  bool validate_all;  // parser_options::validate_all: walk and check every value, skipped ones too
   od::parser outer;  // the framed record
   od::parser inner;  // string-wrapped payloads, parsed while `outer` is mid-iteration
+  od::parser check;  // re-validation of a slice (a non-event item, a JSON text held in a string)
   std::vector<std::string_view> list_scratch;
   std::string key_scratch;
   bool inner_busy{false};  // the inner parser is mid-document: string payloads cannot nest
@@ -221,6 +305,7 @@ struct event_parser::impl {
   std::uint64_t line_at_ptr{0};
   counters pending{};  // counted on commit, dropped on rollback
   bool abandoned{false};  // the top-level object's iteration stopped at an item-local error
+  bool last_was_skip{false};  // the outcome just emitted by finish_object was a skip (or a format mismatch)
 
   // ----- small readers -----------------------------------------------------------------------
   char* arena_alloc(std::size_t n) noexcept { return self.arena_.allocate(n); }
@@ -257,24 +342,34 @@ struct event_parser::impl {
   }
 
   // An object, array or string kept as text (strings keep their quotes). null -> empty.
-  error_code read_raw(od::value v, raw_json& out_raw) {
+  // `level`: how many objects/arrays enclose `v`. Objects and arrays are skipped unread (their
+  // depth and contents unchecked beyond simdjson's first stage) unless validate_all is set: then
+  // they are walked in full, with the same text as a result.
+  error_code read_raw(od::value v, raw_json& out_raw, int level) {
     std::string_view tok;
     tok = v.raw_json_token();
     if (tok.empty()) return simdjson::TAPE_ERROR;
     switch (tok[0]) {
-      case '{': {
-        od::object o;
-        if (auto e = v.get_object().get(o); e) return e;
-        return o.raw_json().get(out_raw.text);
-      }
+      case '{':
       case '[': {
+        if (validate_all) return validate_raw(v, tok, out_raw, level);
+        if (tok[0] == '{') {
+          od::object o;
+          if (auto e = v.get_object().get(o); e) return e;
+          return o.raw_json().get(out_raw.text);
+        }
         od::array a;
         if (auto e = v.get_array().get(a); e) return e;
         return a.raw_json().get(out_raw.text);
       }
       case '"': {
-        od::raw_json_string rjs;
-        if (auto e = v.get_raw_json_string().get(rjs); e) return e;
+        if (validate_all) {
+          std::string_view ignored;
+          if (auto e = v.get_string().get(ignored); e) return e;  // checks the escapes
+        } else {
+          od::raw_json_string rjs;
+          if (auto e = v.get_raw_json_string().get(rjs); e) return e;
+        }
         out_raw.text = trim_token(tok);
         return SUCCESS;
       }
@@ -286,14 +381,37 @@ struct event_parser::impl {
     }
   }
 
+  // validate_all: walks the object or array `v` (its first token `tok`) and keeps its text, the
+  // same text raw_json() gives (up to the next token).
+  error_code validate_raw(od::value v, std::string_view tok, raw_json& out_raw, int level) {
+    if (auto e = validate_value(v, level); e) return e;
+    const char* end = nullptr;
+    if (auto e = v.current_location().get(end); e) return e;
+    if (end < tok.data()) return simdjson::TAPE_ERROR;
+    out_raw.text = std::string_view(tok.data(), static_cast<std::size_t>(end - tok.data()));
+    return SUCCESS;
+  }
+
+  // A value the parser does not need (an unknown field, a field outside the mask): skipped
+  // unread, or walked and checked when validate_all is set.
+  error_code skip_value(od::value v, int level) { return validate_all ? validate_value(v, level) : SUCCESS; }
+
+  // skip_value for a field of the top-level scan: in strict mode an error names the field.
+  error_code skip_field(od::value v, int level, key id) {
+    if (!validate_all) return SUCCESS;
+    field = field_name(id);
+    return validate_value(v, level);
+  }
+
   // An array of strings, stored in the arena as a span of views.
-  error_code read_string_list(od::value v, std::span<const std::string_view>& out_list) {
+  error_code read_string_list(od::value v, std::span<const std::string_view>& out_list, int level) {
     std::string_view tok;
     tok = v.raw_json_token();
     if (!tok.empty() && tok[0] == 'n' && is_null_token(tok)) {
       out_list = {};
       return SUCCESS;
     }
+    if (level >= depth_limit) return simdjson::DEPTH_ERROR;
     od::array arr;
     if (auto e = v.get_array().get(arr); e) return e;
     return read_string_array(arr, out_list);
@@ -321,10 +439,26 @@ struct event_parser::impl {
 
   error_code read_int32(od::value v, std::int32_t& out_i) {
     std::int64_t n = 0;
-    if (auto e = v.get_int64().get(n); e) return e;
+    if (auto e = v.get_int64().get(n); e) return int_error(v, e);
     if (n < INT32_MIN || n > INT32_MAX) return simdjson::NUMBER_OUT_OF_RANGE;
     out_i = static_cast<std::int32_t>(n);
     return SUCCESS;
+  }
+
+  // Why a number did not read as an integer: an integer too large for 64 bits, or a number no
+  // double holds (1e400), is out of range; a fraction or exponent (3.5, 2e2) is the wrong type,
+  // as in Go's encoding/json. (The error path only: the value was not consumed.)
+  error_code int_error(od::value v, error_code e) {
+    if (e != simdjson::INCORRECT_TYPE) return e;
+    std::string_view tok;
+    tok = trim_token(v.raw_json_token());
+    if (tok.empty() || (tok[0] != '-' && (tok[0] < '0' || tok[0] > '9'))) return e;  // not a number
+    if (tok.find_first_of(".eE") == std::string_view::npos) return simdjson::NUMBER_OUT_OF_RANGE;
+    double d = 0;
+    if (std::from_chars(tok.data(), tok.data() + tok.size(), d).ec == std::errc::result_out_of_range) {
+      return simdjson::NUMBER_OUT_OF_RANGE;
+    }
+    return e;
   }
 
   // The key of a field as text (keys with escapes are unescaped into key_scratch).
@@ -355,7 +489,8 @@ struct event_parser::impl {
   }
 
   // ----- nested audit objects ----------------------------------------------------------------
-  error_code read_user(od::object obj, user_info& u, bool lists) {
+  // The nested audit objects: `level` is the object's own nesting level.
+  error_code read_user(od::object obj, user_info& u, bool lists, int level) {
     for (auto fr : obj) {
       od::field f;
       if (auto e = std::move(fr).get(f); e) return e;
@@ -366,18 +501,20 @@ struct event_parser::impl {
       if (k == "username") {
         e = read_string(v, u.username);
       } else if (k == "groups") {
-        if (lists) e = read_string_list(v, u.groups);
+        e = lists ? read_string_list(v, u.groups, level) : skip_value(v, level);
       } else if (k == "uid") {
         e = read_string(v, u.uid);
       } else if (k == "extra") {
-        if (lists) e = read_raw(v, u.extra);
+        e = lists ? read_raw(v, u.extra, level) : skip_value(v, level);
+      } else {
+        e = skip_value(v, level);
       }
       if (e) return e;
     }
     return SUCCESS;
   }
 
-  error_code read_object_ref(od::object obj, object_reference& o) {
+  error_code read_object_ref(od::object obj, object_reference& o, int level) {
     for (auto fr : obj) {
       od::field f;
       if (auto e = std::move(fr).get(f); e) return e;
@@ -395,14 +532,12 @@ struct event_parser::impl {
         case 15: if (k == "resourceVersion") dst = &o.resource_version; break;
         default: break;
       }
-      if (dst != nullptr) {
-        if (auto e = read_string(v, *dst); e) return e;
-      }
+      if (auto e = dst != nullptr ? read_string(v, *dst) : skip_value(v, level); e) return e;
     }
     return SUCCESS;
   }
 
-  error_code read_status(od::object obj, response_status& r) {
+  error_code read_status(od::object obj, response_status& r, int level) {
     for (auto fr : obj) {
       od::field f;
       if (auto e = std::move(fr).get(f); e) return e;
@@ -416,32 +551,43 @@ struct event_parser::impl {
         tok = v.raw_json_token();
         if (!is_null_token(tok)) e = read_int32(v, r.code);
       } else if (k == "status") {
+        field = "responseStatus";
         e = read_string(v, r.status);
       } else if (k == "reason") {
+        field = "responseStatus";
         e = read_string(v, r.reason);
       } else if (k == "message") {
+        field = "responseStatus";
         e = read_string(v, r.message);
       } else if (k == "details") {
-        e = read_raw(v, r.details);
+        field = "responseStatus.details";
+        e = read_raw(v, r.details, level);
       } else if (k == "metadata") {
-        e = read_raw(v, r.metadata);
+        field = "responseStatus.metadata";
+        e = read_raw(v, r.metadata, level);
+      } else {
+        field = "responseStatus";
+        e = skip_value(v, level);
       }
       if (e) return e;
     }
     return SUCCESS;
   }
 
-  // Calls fn(object) on `v` when it is an object, or when it is a string holding a JSON object
-  // (Log Analytics exports may stringify dynamic columns). null does nothing.
+  // Calls fn(object, level) on `v` when it is an object, or when it is a string holding a JSON
+  // object (Log Analytics exports may stringify dynamic columns). null does nothing. `level`:
+  // how many objects/arrays enclose `v`; fn gets the object's own level (1 for a JSON text held
+  // in a string, which is a document of its own).
   template <class Fn>
-  error_code with_object(od::value v, bool allow_string, Fn&& fn) {
+  error_code with_object(od::value v, bool allow_string, int level, Fn&& fn) {
     std::string_view tok;
     tok = v.raw_json_token();
     if (tok.empty()) return simdjson::TAPE_ERROR;
     if (tok[0] == '{') {
+      if (level >= depth_limit) return simdjson::DEPTH_ERROR;
       od::object o;
       if (auto e = v.get_object().get(o); e) return e;
-      return fn(o);
+      return fn(o, level + 1);
     }
     if (tok[0] == 'n' && is_null_token(tok)) return SUCCESS;
     if (tok[0] != '"' || !allow_string) return simdjson::INCORRECT_TYPE;
@@ -466,8 +612,9 @@ struct event_parser::impl {
     if (auto e = inner.iterate(p, text.size(), text.size() + simdjson::SIMDJSON_PADDING).get(doc); e) return e;
     od::object o;
     if (auto e = doc.get_object().get(o); e) return e;
+    if (depth_limit < 1) return simdjson::DEPTH_ERROR;
     inner_busy = true;
-    error_code e = fn(o);
+    error_code e = fn(o, 1);
     inner_busy = false;
     if (e) return e;
     const char* rest = nullptr;
@@ -475,15 +622,24 @@ struct event_parser::impl {
     return SUCCESS;
   }
 
-  // A raw dynamic column: an object/array as text, or a string that holds one (unescaped).
-  error_code read_raw_dynamic(od::value v, raw_json& out_raw) {
-    if (auto e = read_raw(v, out_raw); e) return e;
+  // A raw dynamic column: an object/array as text, or a string that holds one (unescaped; with
+  // validate_all, that text is checked as JSON too).
+  error_code read_raw_dynamic(od::value v, raw_json& out_raw, int level) {
+    if (auto e = read_raw(v, out_raw, level); e) return e;
     std::string_view t = out_raw.text;
     if (t.size() >= 2 && t.front() == '"' && t.substr(1, t.size() - 2) != too_big) {
       std::string_view inner_text;
       if (auto e = unescape_token(t, inner_text); e) return e;
       std::size_t i = inner_text.find_first_not_of(" \t\r\n");
-      if (i != std::string_view::npos && (inner_text[i] == '{' || inner_text[i] == '[')) out_raw.text = inner_text;
+      if (i != std::string_view::npos && (inner_text[i] == '{' || inner_text[i] == '[')) {
+        // unescape_token leaves padding after the text (it never grows when unescaped).
+        if (validate_all) {
+          if (auto e = validate_text(inner_text.data(), inner_text.size(), inner_text.size() + simdjson::SIMDJSON_PADDING, 0); e) {
+            return e;
+          }
+        }
+        out_raw.text = inner_text;
+      }
     }
     return SUCCESS;
   }
@@ -495,7 +651,9 @@ struct event_parser::impl {
   }
 
   // ----- the one switch ----------------------------------------------------------------------
-  error_code scan_object(od::object obj, object_scan& s, int depth) {
+  // `depth`: 0 for a top-level record, 1 or 2 for container items (containers nest at most
+  // inside a top-level array), 2 for wrapped payloads. `level`: the object's nesting level.
+  error_code scan_object(od::object obj, object_scan& s, int depth, int level) {
     event& ev = s.ev;
     for (auto fr : obj) {
       od::field f;
@@ -508,7 +666,10 @@ struct event_parser::impl {
       s.saw_event_key |= identifies_event(id);
       s.saw_la_column |= id >= key::la_audit_id && id <= key::la_type;
       switch (id) {
-        case key::unknown: break;
+        case key::unknown:
+          field = {};  // an error from here on is not about the field read before
+          e = skip_field(v, level, id);
+          break;
         case key::kind:
           field = "kind";
           e = read_string(v, ev.kind);
@@ -516,6 +677,7 @@ struct event_parser::impl {
           break;
         case key::api_version:
           if (fields.has(part::api_version)) { field = "apiVersion"; e = read_string(v, ev.api_version); }
+          else e = skip_field(v, level, id);
           break;
         case key::level:
         case key::la_level:
@@ -523,11 +685,14 @@ struct event_parser::impl {
             field = "level";
             e = read_string(v, ev.level_text);
             ev.level = parse_level(ev.level_text);
+          } else {
+            e = skip_field(v, level, id);
           }
           break;
         case key::audit_id:
         case key::la_audit_id:
           if (fields.has(part::audit_id)) { field = "auditID"; e = read_string(v, ev.audit_id); }
+          else e = skip_field(v, level, id);
           break;
         case key::stage:
         case key::la_stage:
@@ -535,37 +700,49 @@ struct event_parser::impl {
             field = "stage";
             e = read_string(v, ev.stage_text);
             ev.stage = parse_stage(ev.stage_text);
+          } else {
+            e = skip_field(v, level, id);
           }
           break;
         case key::request_uri:
         case key::la_request_uri:
           if (fields.has(part::request_uri)) { field = "requestURI"; e = read_string(v, ev.request_uri); }
+          else e = skip_field(v, level, id);
           break;
         case key::verb:
         case key::la_verb:
           if (fields.has(part::verb)) { field = "verb"; e = read_string(v, ev.verb); }
+          else e = skip_field(v, level, id);
           break;
         case key::user:
         case key::la_user:
           if (fields.has(part::user)) {
             field = "user";
-            e = with_object(v, id == key::la_user, [&](od::object o) { return read_user(o, ev.user, fields.has(part::user_groups)); });
+            e = with_object(v, id == key::la_user, level, [&](od::object o, int lvl) {
+              return read_user(o, ev.user, fields.has(part::user_groups), lvl);
+            });
+          } else {
+            e = skip_field(v, level, id);
           }
           break;
         case key::impersonated_user:
         case key::la_impersonated_user:
           if (fields.has(part::impersonated_user)) {
             field = "impersonatedUser";
-            e = with_object(v, id == key::la_impersonated_user, [&](od::object o) {
+            e = with_object(v, id == key::la_impersonated_user, level, [&](od::object o, int lvl) {
               ev.has_impersonated_user = true;
-              return read_user(o, ev.impersonated_user, fields.has(part::user_groups));
+              return read_user(o, ev.impersonated_user, fields.has(part::user_groups), lvl);
             });
+          } else {
+            e = skip_field(v, level, id);
           }
           break;
         case key::authentication_metadata:
           if (fields.has(part::authentication_metadata)) {
             field = "authenticationMetadata";
-            e = read_raw(v, ev.authentication_metadata);
+            e = read_raw(v, ev.authentication_metadata, level);
+          } else {
+            e = skip_field(v, level, id);
           }
           break;
         case key::source_ips:
@@ -573,71 +750,91 @@ struct event_parser::impl {
           if (fields.has(part::source_ips)) {
             field = "sourceIPs";
             if (id == key::la_source_ips) {
-              e = read_string_list_dynamic(v, ev.source_ips);
+              e = read_string_list_dynamic(v, ev.source_ips, level);
             } else {
-              e = read_string_list(v, ev.source_ips);
+              e = read_string_list(v, ev.source_ips, level);
             }
+          } else {
+            e = skip_field(v, level, id);
           }
           break;
         case key::user_agent:
         case key::la_user_agent:
           if (fields.has(part::user_agent)) { field = "userAgent"; e = read_string(v, ev.user_agent); }
+          else e = skip_field(v, level, id);
           break;
         case key::object_ref:
         case key::la_object_ref:
           if (fields.has(part::object_ref)) {
             field = "objectRef";
-            e = with_object(v, id == key::la_object_ref, [&](od::object o) { return read_object_ref(o, ev.object_ref); });
+            e = with_object(v, id == key::la_object_ref, level,
+                            [&](od::object o, int lvl) { return read_object_ref(o, ev.object_ref, lvl); });
+          } else {
+            e = skip_field(v, level, id);
           }
           break;
         case key::response_status:
         case key::la_response_status:
           if (fields.has(part::response_status)) {
             field = "responseStatus";
-            e = with_object(v, id == key::la_response_status,
-                            [&](od::object o) { return read_status(o, ev.response_status); });
+            e = with_object(v, id == key::la_response_status, level,
+                            [&](od::object o, int lvl) { return read_status(o, ev.response_status, lvl); });
+          } else {
+            e = skip_field(v, level, id);
           }
           break;
         case key::request_object:
         case key::la_request_object:
           if (fields.has(part::request_object)) {
             field = "requestObject";
-            e = id == key::la_request_object ? read_raw_dynamic(v, ev.request_object) : read_raw(v, ev.request_object);
+            e = id == key::la_request_object ? read_raw_dynamic(v, ev.request_object, level)
+                                             : read_raw(v, ev.request_object, level);
+          } else {
+            e = skip_field(v, level, id);
           }
           break;
         case key::response_object:
         case key::la_response_object:
           if (fields.has(part::response_object)) {
             field = "responseObject";
-            e = id == key::la_response_object ? read_raw_dynamic(v, ev.response_object) : read_raw(v, ev.response_object);
+            e = id == key::la_response_object ? read_raw_dynamic(v, ev.response_object, level)
+                                              : read_raw(v, ev.response_object, level);
+          } else {
+            e = skip_field(v, level, id);
           }
           break;
         case key::annotations:
         case key::la_annotations:
           if (fields.has(part::annotations)) {
             field = "annotations";
-            e = id == key::la_annotations ? read_raw_dynamic(v, ev.annotations) : read_raw(v, ev.annotations);
+            e = id == key::la_annotations ? read_raw_dynamic(v, ev.annotations, level) : read_raw(v, ev.annotations, level);
+          } else {
+            e = skip_field(v, level, id);
           }
           break;
         case key::request_received_timestamp:
         case key::la_request_received_time:
           if (fields.has(part::request_received_timestamp)) { field = "requestReceivedTimestamp"; e = read_string(v, s.rr_text); }
+          else e = skip_field(v, level, id);
           break;
         case key::stage_timestamp:
         case key::la_stage_received_time:
           if (fields.has(part::stage_timestamp)) { field = "stageTimestamp"; e = read_string(v, s.st_text); }
+          else e = skip_field(v, level, id);
           break;
         case key::timestamp:
           if (fields.has(part::stage_timestamp) || fields.has(part::request_received_timestamp)) {
             field = "timestamp";
             e = read_string(v, s.ts_text);
+          } else {
+            e = skip_field(v, level, id);
           }
           break;
         case key::metadata:
           // v1beta1 ObjectMeta (creationTimestamp); in an EventList it is ListMeta: harmless.
           if (fields.has(part::stage_timestamp)) {
             field = "metadata";
-            e = with_object(v, false, [&](od::object o) -> error_code {
+            e = with_object(v, false, level, [&](od::object o, int lvl) -> error_code {
               for (auto fr2 : o) {
                 od::field f2;
                 if (auto e2 = std::move(fr2).get(f2); e2) return e2;
@@ -646,23 +843,33 @@ struct event_parser::impl {
                 if (k2 == "creationTimestamp") {
                   field = "metadata.creationTimestamp";
                   if (auto e2 = read_string(f2.value(), s.created_text); e2) return e2;
+                } else if (validate_all) {
+                  field = "metadata";
+                  if (auto e2 = validate_value(f2.value(), lvl); e2) return e2;
                 }
               }
               return SUCCESS;
             });
+          } else {
+            e = skip_field(v, level, id);
           }
           break;
         case key::items:
         case key::records:
-          if (depth >= 2) break;  // containers nest at most inside a top-level array
+          if (depth >= 2) {  // containers nest at most inside a top-level array
+            e = skip_field(v, level, id);
+            break;
+          }
           if (!format_allows_container(id)) {
             s.bad_container = true;
+            e = skip_field(v, level, id);
             break;
           }
           field = id == key::items ? "items" : "records";
           s.is_container = true;
-          e = scan_container(v, depth + 1, id == key::items ? record_format::eventlist_item
-                                                             : record_format::aks_eventhub_record, s);
+          e = scan_container(v, depth + 1,
+                             id == key::items ? record_format::eventlist_item : record_format::aks_eventhub_record, s,
+                             level);
           break;
         case key::category:
         case key::ad_category:
@@ -697,15 +904,16 @@ struct event_parser::impl {
         case key::properties:
           field = "properties";
           s.saw_properties = true;
-          e = with_object(v, false, [&](od::object o) { return read_properties(o, s); });
+          e = with_object(v, false, level, [&](od::object o, int lvl) { return read_properties(o, s, lvl); });
           break;
         case key::ad_log_s:
           field = "log_s";
           s.saw_log_s = true;
-          e = read_log(v, s);
+          e = read_log(v, s, level);
           break;
         case key::proto_payload:
           s.saw_proto_payload = true;
+          e = skip_field(v, level, id);
           break;
       }
       if (e) return e;
@@ -713,10 +921,10 @@ struct event_parser::impl {
     return SUCCESS;
   }
 
-  error_code read_string_list_dynamic(od::value v, std::span<const std::string_view>& out_list) {
+  error_code read_string_list_dynamic(od::value v, std::span<const std::string_view>& out_list, int level) {
     std::string_view tok;
     tok = v.raw_json_token();
-    if (tok.empty() || tok[0] != '"') return read_string_list(v, out_list);
+    if (tok.empty() || tok[0] != '"') return read_string_list(v, out_list, level);
     if (inner_busy) return simdjson::INCORRECT_TYPE;
     std::string_view text;
     if (auto e = read_string(v, text); e) return e;
@@ -727,10 +935,13 @@ struct event_parser::impl {
     if (auto e = inner.iterate(copy, text.size(), text.size() + simdjson::SIMDJSON_PADDING).get(doc); e) return e;
     od::array arr;
     if (auto e = doc.get_array().get(arr); e) return e;
-    return read_string_array(arr, out_list);
+    if (auto e = read_string_array(arr, out_list); e) return e;
+    const char* rest = nullptr;
+    if (!doc.current_location().get(rest)) return simdjson::TRAILING_CONTENT;
+    return SUCCESS;
   }
 
-  error_code read_log(od::value v, object_scan& s) {
+  error_code read_log(od::value v, object_scan& s, int level) {
     std::string_view tok;
     tok = v.raw_json_token();
     if (tok.empty()) return simdjson::TAPE_ERROR;
@@ -742,13 +953,13 @@ struct event_parser::impl {
       return SUCCESS;
     }
     raw_json r;
-    if (auto e = read_raw(v, r); e) return e;
+    if (auto e = read_raw(v, r, level); e) return e;
     s.log_raw = r.text;
     s.log_is_string = false;
     return SUCCESS;
   }
 
-  error_code read_properties(od::object o, object_scan& s) {
+  error_code read_properties(od::object o, object_scan& s, int level) {
     for (auto fr : o) {
       od::field f;
       if (auto e = std::move(fr).get(f); e) return e;
@@ -758,10 +969,13 @@ struct event_parser::impl {
       error_code e = SUCCESS;
       if (k == "log") {
         field = "properties.log";
-        e = read_log(v, s);
+        e = read_log(v, s, level);
       } else if (k == "pod") {
         field = "properties.pod";
         e = read_string(v, s.ev.origin.pod);
+      } else if (validate_all) {
+        field = "properties";
+        e = validate_value(v, level);
       }
       if (e) return e;
     }
@@ -796,7 +1010,15 @@ struct event_parser::impl {
     out->errors->push_back(record_error{at.file, error{code, at.line, at.offset, fld, detail}});
   }
 
+  // A record of the wrong shape for the forced input format: valid JSON is checked as for a skip
+  // (the caller validates the object), so invalid JSON is invalid_json, not format_mismatch.
+  void emit_mismatch(std::string_view detail, const record_place& at) {
+    emit_error(errc::format_mismatch, {}, detail, at);
+    last_was_skip = true;
+  }
+
   void emit_skip(skip_reason r) {
+    last_was_skip = true;
     ++pending.records;
     ++pending.skipped;
     ++pending.skipped_by_reason[static_cast<std::size_t>(r)];
@@ -836,33 +1058,48 @@ struct event_parser::impl {
            format == input_format::loganalytics;
   }
 
-  error_code scan_container(od::value v, int depth, record_format item_format, object_scan& parent) {
+  // `level`: the nesting level of the object holding the container array `v`.
+  error_code scan_container(od::value v, int depth, record_format item_format, object_scan& parent, int level) {
+    if (level >= depth_limit) return simdjson::DEPTH_ERROR;
     od::array arr;
     if (auto e = v.get_array().get(arr); e) return e;
     for (auto el : arr) {
       od::value item;
       if (auto e = std::move(el).get(item); e) return e;
       ++parent.container_items;
-      if (auto e = scan_item(item, depth, item_format); e) return e;
+      if (auto e = scan_item(item, depth, item_format, level + 1); e) return e;
     }
     return SUCCESS;
   }
 
-  // One item of a container (or a top-level record when depth == 0): an outcome is emitted
-  // unless the error is structural (then the caller rolls the whole record back).
-  error_code scan_item(od::value item, int depth, record_format item_format) {
+  // One item of a container: an outcome is emitted unless the error is structural (then the
+  // caller rolls the whole record back). `level`: how many arrays/objects enclose the item.
+  // An item that is not an event (a skip) is valid JSON: it is walked in full first.
+  error_code scan_item(od::value item, int depth, record_format item_format, int level) {
     std::string_view tok;
     tok = item.raw_json_token();
     record_place at = place_of(tok.data());
     if (tok.empty() || tok[0] != '{') {
-      if (auto e = validate_value(item, 0); e) return e;
+      if (auto e = validate_value(item, level); e) return e;
       emit_skip(skip_reason::not_an_event);
       return SUCCESS;
     }
+    if (level >= depth_limit) return simdjson::DEPTH_ERROR;
     od::object obj;
     if (auto e = item.get_object().get(obj); e) return e;
     const std::size_t before = out->events->size();
-    if (auto e = scan_and_emit(obj, depth, item_format, at); e) return e;
+    bool skipped = false;
+    if (auto e = scan_and_emit(obj, depth, item_format, at, level + 1, skipped); e) return e;
+    if (skipped) {
+      // The object was only scanned for the keys that matter; check all of it, as a slice of
+      // the record (which is padded at its end), with the parser kept for that.
+      const char* end = nullptr;
+      if (auto e = item.current_location().get(end); e) return e;
+      if (end < tok.data()) return simdjson::TAPE_ERROR;
+      field = {};
+      const auto len = static_cast<std::size_t>(end - tok.data());
+      return validate_text(tok.data(), len, static_cast<std::size_t>(rec_padded_end - tok.data()), level);
+    }
     if (out->events->size() > before) {
       // The object is consumed: the iterator stands on the next token, which ends the item.
       const char* end = nullptr;
@@ -874,10 +1111,14 @@ struct event_parser::impl {
     return SUCCESS;
   }
 
-  error_code scan_and_emit(od::object obj, int depth, record_format item_format, const record_place& at) {
+  // Scans one object and emits its outcome; `skipped` tells whether that outcome is a skip
+  // (the caller then validates the whole object: a skip is valid JSON).
+  error_code scan_and_emit(od::object obj, int depth, record_format item_format, const record_place& at, int level,
+                           bool& skipped) {
     object_scan s;
     field = {};
-    error_code e = scan_object(obj, s, depth);
+    skipped = false;
+    error_code e = scan_object(obj, s, depth, level);
     if (e) {
       if (!item_local(e)) return e;
       emit_error(translate(e), field, simdjson::error_message(e), at);
@@ -885,14 +1126,16 @@ struct event_parser::impl {
       if (depth == 0) abandoned = true;
       return SUCCESS;
     }
+    last_was_skip = false;
     finish_object(s, item_format, at);
+    skipped = last_was_skip;
     return SUCCESS;
   }
 
   // Decides what a scanned object was and emits its outcome.
   void finish_object(object_scan& s, record_format item_format, const record_place& at) {
     event& ev = s.ev;
-    if (s.bad_container) return emit_error(errc::format_mismatch, {}, "a container the input format does not allow", at);
+    if (s.bad_container) return emit_mismatch("a container the input format does not allow", at);
     if (s.is_container) {
       if (s.container_items == 0) emit_skip(skip_reason::empty_container);
       return;
@@ -907,7 +1150,7 @@ struct event_parser::impl {
       record_format f = s.saw_log_s ? record_format::azure_diagnostics_row
                         : item_format == record_format::aks_eventhub_record ? record_format::aks_eventhub_record
                                                                             : record_format::aks_record;
-      if (!format_allows_leaf(f)) return emit_error(errc::format_mismatch, {}, "an AKS / Azure record", at);
+      if (!format_allows_leaf(f)) return emit_mismatch("an AKS / Azure record", at);
       if (!s.category.empty() && !is_audit_category(s.category)) return emit_skip(skip_reason::not_audit_category);
       if (s.log_raw.empty()) {
         if (s.category.empty()) return emit_skip(skip_reason::not_an_event);
@@ -920,7 +1163,7 @@ struct event_parser::impl {
 
     if (s.saw_la_column) {
       if (!format_allows_leaf(record_format::loganalytics_row)) {
-        return emit_error(errc::format_mismatch, {}, "a Log Analytics row", at);
+        return emit_mismatch("a Log Analytics row", at);
       }
       ev.origin.format = record_format::loganalytics_row;
       ev.origin.category = s.category;
@@ -932,7 +1175,7 @@ struct event_parser::impl {
     } else if (s.saw_event_key) {
       record_format f = item_format == record_format::unknown ? record_format::native : item_format;
       if (f == record_format::aks_eventhub_record) f = record_format::native;
-      if (!format_allows_leaf(f)) return emit_error(errc::format_mismatch, {}, "a native audit event", at);
+      if (!format_allows_leaf(f)) return emit_mismatch("a native audit event", at);
       ev.origin.format = f;
     } else {
       return emit_skip(skip_reason::not_an_event);
@@ -989,9 +1232,11 @@ struct event_parser::impl {
     inner_scan.ev.origin = s.ev.origin;
     std::string_view saved_field = field;
     field = {};
-    error_code e = with_inner_object(text, padded, [&](od::object o) { return scan_object(o, inner_scan, 2); });
+    error_code e = with_inner_object(text, padded, [&](od::object o, int lvl) { return scan_object(o, inner_scan, 2, lvl); });
     if (e) {
-      std::string_view f = field.empty() ? log_field : field;
+      // A wrong type inside the event names its field; a payload that is not valid JSON (or
+      // too deep) names the envelope field that holds it.
+      std::string_view f = field.empty() || !item_local(e) ? log_field : field;
       field = saved_field;
       return emit_error(translate(e), f, simdjson::error_message(e), at);
     }
@@ -1005,35 +1250,25 @@ struct event_parser::impl {
     emit_event(ev);
   }
 
-  // Walks a value that is not an event (array elements, scalars) so that invalid JSON in it is
-  // still reported. Bounded depth: deeper content is only skipped.
-  error_code validate_value(od::value v, int depth) {
+  // Walks a value in full so that invalid JSON in it is reported: values that are not events
+  // (array elements, scalars, skipped records) and, with validate_all, every value the parser
+  // would otherwise skip. `level`: how many objects/arrays enclose `v`; an object or array
+  // deeper than depth_limit is DEPTH_ERROR (the recursion is bounded by it).
+  error_code validate_value(od::value v, int level) {
     od::json_type t;
     if (auto e = v.type().get(t); e) return e;
     switch (t) {
       case od::json_type::object: {
+        if (level >= depth_limit) return simdjson::DEPTH_ERROR;
         od::object o;
         if (auto e = v.get_object().get(o); e) return e;
-        for (auto fr : o) {
-          od::field f;
-          if (auto e = std::move(fr).get(f); e) return e;
-          if (depth < 64) {
-            if (auto e = validate_value(f.value(), depth + 1); e) return e;
-          }
-        }
-        return SUCCESS;
+        return validate_object(o, level + 1);
       }
       case od::json_type::array: {
+        if (level >= depth_limit) return simdjson::DEPTH_ERROR;
         od::array a;
         if (auto e = v.get_array().get(a); e) return e;
-        for (auto el : a) {
-          od::value x;
-          if (auto e = std::move(el).get(x); e) return e;
-          if (depth < 64) {
-            if (auto e = validate_value(x, depth + 1); e) return e;
-          }
-        }
-        return SUCCESS;
+        return validate_array(a, level + 1);
       }
       case od::json_type::string: {
         std::string_view sv;
@@ -1042,8 +1277,8 @@ struct event_parser::impl {
       case od::json_type::number: {
         double d;
         error_code e = v.get_double().get(d);
-        // Big integers are valid JSON even when they do not fit a double.
-        return e == simdjson::NUMBER_OUT_OF_RANGE ? SUCCESS : e;
+        // Numbers too large for a double (1e400, huge integers) are still valid JSON.
+        return e == SUCCESS || json_number_syntax(trim_token(v.raw_json_token())) ? SUCCESS : e;
       }
       case od::json_type::boolean: {
         bool b;
@@ -1058,8 +1293,62 @@ struct event_parser::impl {
     return SUCCESS;
   }
 
+  // The members of an object at nesting `level` (keys unescaped: a bad escape is an error).
+  error_code validate_object(od::object o, int level) {
+    for (auto fr : o) {
+      od::field f;
+      if (auto e = std::move(fr).get(f); e) return e;
+      std::string_view k;
+      if (auto e = f.unescaped_key().get(k); e) return e;
+      if (auto e = validate_value(f.value(), level); e) return e;
+    }
+    return SUCCESS;
+  }
+
+  error_code validate_array(od::array a, int level) {
+    for (auto el : a) {
+      od::value x;
+      if (auto e = std::move(el).get(x); e) return e;
+      if (auto e = validate_value(x, level); e) return e;
+    }
+    return SUCCESS;
+  }
+
+  // A whole JSON text [p, p + len) (readable up to p + capacity), walked with the `check`
+  // parser: a non-event item of a container, or a JSON text held in a string. `level`: how many
+  // objects/arrays enclose it in the record.
+  error_code validate_text(const char* p, std::size_t len, std::size_t capacity, int level) {
+    od::document doc;
+    if (auto e = check.iterate(p, len, capacity).get(doc); e) return e;
+    od::json_type t;
+    if (auto e = doc.type().get(t); e) return e;
+    if (auto e = validate_document(doc, t, level); e) return e;
+    const char* rest = nullptr;
+    if (!doc.current_location().get(rest)) return simdjson::TRAILING_CONTENT;
+    return SUCCESS;
+  }
+
+  error_code validate_document(od::document& doc, od::json_type t, int level) {
+    switch (t) {
+      case od::json_type::object: {
+        if (level >= depth_limit) return simdjson::DEPTH_ERROR;
+        od::object o;
+        if (auto e = doc.get_object().get(o); e) return e;
+        return validate_object(o, level + 1);
+      }
+      case od::json_type::array: {
+        if (level >= depth_limit) return simdjson::DEPTH_ERROR;
+        od::array a;
+        if (auto e = doc.get_array().get(a); e) return e;
+        return validate_array(a, level + 1);
+      }
+      default: return validate_scalar_document(doc, t);
+    }
+  }
+
   // ----- top level ---------------------------------------------------------------------------
   std::string_view last_detail{};
+  std::string_view last_field{};
 
   errc parse_record(const char* data, std::size_t len, const record_place& at, record_outputs& o, bool report) {
     out = &o;
@@ -1079,6 +1368,7 @@ struct event_parser::impl {
       o.errors->resize(errors_before);
       pending = counters{};
       last_detail = simdjson::error_message(e);
+      last_field = field;
       if (!report) return translate(e);
       emit_error(translate(e), field, last_detail, at);
     }
@@ -1094,18 +1384,28 @@ struct event_parser::impl {
     od::json_type t;
     if (auto e = doc.type().get(t); e) return e;
     if (t == od::json_type::object) {
+      if (depth_limit < 1) return simdjson::DEPTH_ERROR;
       od::object obj;
       if (auto e = doc.get_object().get(obj); e) return e;
       const std::size_t before = out->events->size();
-      if (auto e = scan_and_emit(obj, 0, record_format::unknown, place); e) return e;
+      bool skipped = false;
+      if (auto e = scan_and_emit(obj, 0, record_format::unknown, place, 1, skipped); e) return e;
+      if (skipped) {
+        // Not an event: the scan skipped what it did not need, so walk the whole record again
+        // (from the tape simdjson already built): a skip is valid JSON, or the record is an error.
+        doc.rewind();
+        field = {};
+        if (auto e = validate_document(doc, od::json_type::object, 0); e) return e;
+      }
       // A leaf record (not a container, whose items carry their own text).
       if (out->events->size() == before + 1 && out->events->back().origin.record.empty()) {
         out->events->back().origin.record = trim_token(std::string_view(data, len));
       }
     } else if (t == od::json_type::array && !format_allows_array()) {
-      if (auto e = validate_document_array(doc); e) return e;
+      if (auto e = validate_document(doc, t, 0); e) return e;
       emit_error(errc::format_mismatch, {}, "a JSON array, which the input format does not allow", place);
     } else if (t == od::json_type::array) {
+      if (depth_limit < 1) return simdjson::DEPTH_ERROR;
       od::array arr;
       if (auto e = doc.get_array().get(arr); e) return e;
       std::uint64_t n = 0;
@@ -1113,7 +1413,7 @@ struct event_parser::impl {
         od::value item;
         if (auto e = std::move(el).get(item); e) return e;
         ++n;
-        if (auto e = scan_item(item, 1, record_format::array_item); e) return e;
+        if (auto e = scan_item(item, 1, record_format::array_item, 1); e) return e;
       }
       if (n == 0) emit_skip(skip_reason::empty_container);
     } else {
@@ -1129,17 +1429,6 @@ struct event_parser::impl {
     return SUCCESS;
   }
 
-  error_code validate_document_array(od::document& doc) {
-    od::array arr;
-    if (auto e = doc.get_array().get(arr); e) return e;
-    for (auto el : arr) {
-      od::value item;
-      if (auto e = std::move(el).get(item); e) return e;
-      if (auto e = validate_value(item, 1); e) return e;
-    }
-    return SUCCESS;
-  }
-
   error_code validate_scalar_document(od::document& doc, od::json_type t) {
     switch (t) {
       case od::json_type::string: {
@@ -1149,7 +1438,8 @@ struct event_parser::impl {
       case od::json_type::number: {
         double d;
         error_code e = doc.get_double().get(d);
-        return e == simdjson::NUMBER_OUT_OF_RANGE ? SUCCESS : e;
+        std::string_view tok;
+        return e == SUCCESS || (!doc.raw_json_token().get(tok) && json_number_syntax(trim_token(tok))) ? SUCCESS : e;
       }
       case od::json_type::boolean: {
         bool b;
@@ -1184,6 +1474,8 @@ errc event_parser::try_record(const char* data, std::size_t len, const record_pl
 }
 
 std::string_view event_parser::last_detail() const noexcept { return impl_->last_detail; }
+
+std::string_view event_parser::last_field() const noexcept { return impl_->last_field; }
 
 result<event> event_parser::parse_native(const char* data, std::size_t len, std::size_t capacity) {
   if (capacity < len + simdjson::SIMDJSON_PADDING) {

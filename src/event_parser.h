@@ -16,6 +16,11 @@
 
 namespace k8saudit::detail {
 
+/// parser_options::max_depth / reader_options::max_depth are capped to this, simdjson's own
+/// default maximum: validation recurses once per nesting level (about 130 bytes of stack per
+/// level in an optimised build, 4 KiB under AddressSanitizer; see parser.h).
+inline constexpr std::size_t max_depth_cap = 1024;
+
 /// Where a framed record sits in the input.
 struct record_place {
   std::string_view file{};
@@ -44,9 +49,10 @@ class event_parser {
 
   /// As parse_record, but a record that is not valid JSON as a whole is not reported: its code
   /// is returned (errc::ok otherwise) and nothing is emitted or counted, so the caller may
-  /// try another framing. last_detail() then says more.
+  /// try another framing. last_detail() and last_field() then say more.
   errc try_record(const char* data, std::size_t len, const record_place& place, record_outputs& out);
   [[nodiscard]] std::string_view last_detail() const noexcept;
+  [[nodiscard]] std::string_view last_field() const noexcept;
 
   /// Parses one native event (the `parser` API).
   result<event> parse_native(const char* data, std::size_t len, std::size_t capacity);

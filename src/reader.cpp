@@ -4,7 +4,9 @@
 // or array without closing it starts a multi-line candidate, scanned with a small state machine
 // until its brackets balance; the candidate becomes a record only if it parses as a whole.
 // Otherwise the first line alone is reported and framing resumes at the next line, so a broken
-// line never swallows the lines after it.
+// line never swallows the lines after it. Framing stays linear on hostile input: the lines a
+// failed scan went through are not scanned again when the first scan already tells how theirs
+// would end (may_start_candidate).
 //
 // Prefilter: a single line `{...}` that reader_options::prefilter rejects is skipped before
 // parsing, but only when it cannot be the first line of a multi-line document. That is known
@@ -16,8 +18,10 @@
 #include "k8saudit/reader.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <new>
+#include <vector>
 
 #include "event_parser.h"
 #include "k8saudit/detail/source.h"
@@ -56,19 +60,36 @@ bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c 
 // Bracket depth and string state of JSON text, resumable across buffer refills. It also knows
 // where JSON allows a value to open: '{' or '[' right after ',' or '{' inside an object (where a
 // key must come) is not JSON, which is how a truncated line followed by complete lines is told
-// apart from a pretty-printed document.
+// apart from a pretty-printed document; a '}' closing a '[' (or ']' closing '{') is not JSON
+// either. Nesting deeper than `limit` stops the scan (too_deep).
+//
+// With `line_opens` set, it records the lines (after the first) that start with '{' or '[' and
+// whose bracket is still open: each entry is popped when its bracket closes. What is left when
+// the scan stops are the lines whose own candidate would stop at the same place (see frame()).
 struct bracket_scan {
+  // A line that starts by opening a bracket: its offset from the scan's base and the depth
+  // before that bracket.
+  struct line_open {
+    std::uint64_t offset;
+    long depth;
+  };
+
   long depth{0};
-  std::uint64_t arrays{0};  // bit i: the bracket at depth i+1 is '[' (deeper ones are not checked)
+  long limit{static_cast<long>(max_depth_cap)};
+  std::array<std::uint64_t, max_depth_cap / 64> arrays{};  // bit d: the bracket at depth d+1 is '['
   char last{0};             // last significant byte outside strings ('"' for a string)
   bool in_string{false};
   bool escape{false};
   bool invalid{false};
+  bool too_deep{false};
+  bool line_start{false};   // only whitespace since the last newline (outside strings)
+  std::vector<line_open>* line_opens{nullptr};
 
-  // Scans [p, e). Returns the position after the byte that brings depth back to 0, or the
-  // position of a byte that cannot be JSON here (invalid = true; a newline inside a string is
-  // one), or nullptr when the text ends first.
-  const char* run(const char* p, const char* e) noexcept {
+  // Scans [p, e); `base` is where the scanned text starts (for line_opens offsets). Returns the
+  // position after the byte that brings depth back to 0, or the position of a byte that cannot
+  // be JSON here (invalid = true; a newline inside a string is one), or nullptr when the text
+  // ends first.
+  const char* run(const char* p, const char* e, const char* base = nullptr) noexcept {
     for (; p < e; ++p) {
       char c = *p;
       if (in_string) {
@@ -86,38 +107,57 @@ struct bracket_scan {
         continue;
       }
       switch (c) {
-        case ' ': case '\t': case '\r': case '\n': continue;
-        case '"': in_string = true; continue;
+        case '\n': line_start = true; continue;
+        case ' ': case '\t': case '\r': continue;
+        case '"': in_string = true; line_start = false; continue;
         case '{':
         case '[':
           if (!value_allowed()) {
             invalid = true;
             return p;
           }
-          if (depth < 64) {
-            std::uint64_t bit = std::uint64_t{1} << depth;
-            arrays = c == '[' ? (arrays | bit) : (arrays & ~bit);
+          if (depth >= limit) {
+            invalid = too_deep = true;
+            return p;
           }
+          if (line_start && line_opens != nullptr && depth > 0) {
+            line_opens->push_back(line_open{static_cast<std::uint64_t>(p - base), depth});
+          }
+          line_start = false;
+          set_array(depth, c == '[');
           ++depth;
           last = c;
           continue;
         case '}':
         case ']':
+          line_start = false;
+          if (depth > 0 && is_array(depth - 1) != (c == ']')) {
+            invalid = true;
+            return p;
+          }
           last = c;
           if (--depth <= 0) return p + 1;
+          if (line_opens != nullptr && !line_opens->empty() && line_opens->back().depth == depth) line_opens->pop_back();
           continue;
-        default: last = c; continue;
+        default: last = c; line_start = false; continue;
       }
     }
     return nullptr;
   }
 
  private:
+  bool is_array(long d) const noexcept {
+    const auto i = static_cast<std::size_t>(d);
+    return (arrays[i / 64] >> (i % 64)) & 1;
+  }
+  void set_array(long d, bool a) noexcept {
+    const auto i = static_cast<std::size_t>(d);
+    const std::uint64_t bit = std::uint64_t{1} << (i % 64);
+    arrays[i / 64] = a ? (arrays[i / 64] | bit) : (arrays[i / 64] & ~bit);
+  }
   bool value_allowed() const noexcept {
     if (depth == 0) return last == 0;
-    if (depth > 64) return true;
-    const bool in_array = (arrays >> (depth - 1)) & 1;
-    return in_array ? (last == '[' || last == ',') : last == ':';
+    return is_array(depth - 1) ? (last == '[' || last == ',') : last == ':';
   }
 };
 
@@ -126,7 +166,9 @@ struct bracket_scan {
 class reader_impl {
  public:
   explicit reader_impl(const reader_options& o)
-      : opt_(o), engine_(parser_options{o.fields, o.max_depth}, o.format) {}
+      : opt_(o),
+        engine_(parser_options{o.fields, o.max_depth, o.validate_all}, o.format),
+        depth_limit_(static_cast<long>(std::min(o.max_depth, max_depth_cap))) {}
 
   void start(std::unique_ptr<byte_source> src, std::string name, std::uint64_t base_offset = 0,
              std::uint64_t first_line = 1) {
@@ -142,6 +184,11 @@ class reader_impl {
     discarding_ = false;
     at_stream_start_ = true;
     ml_ = multi_line{};
+    line_opens_.clear();
+    span_end_ = 0;
+    span_opens_.clear();
+    span_next_ = 0;
+    failed_blocks_.clear();
     engine_.reset_arena();
   }
 
@@ -177,7 +224,8 @@ class reader_impl {
   // ----- buffer ------------------------------------------------------------------------------
   bool ensure_capacity(std::size_t want) {
     if (cap_ >= want && buf_) return true;
-    std::size_t cap = std::max({want, cap_ * 2, opt_.window_size, std::size_t{4096}});
+    // Exactly what fill() asks for (it doubles, up to max_record_size + 1): never more.
+    std::size_t cap = std::max({want, opt_.window_size, std::size_t{4096}});
     std::unique_ptr<char[]> fresh(new (std::nothrow) char[cap + event_parser::padding()]);
     if (!fresh) return false;
     if (end_ > begin_) std::memcpy(fresh.get(), buf_.get() + begin_, end_ - begin_);
@@ -301,31 +349,50 @@ class reader_impl {
         }
         const bool opens = (*p == '{' || *p == '[') && opt_.format != input_format::jsonl;
         bracket_scan local;
+        local.limit = depth_limit_;
         const char* closed = local.run(p, p + line_len);
         const bool incomplete = closed == nullptr && (local.depth > 0 || local.in_string);
+        if (local.too_deep) {
+          report(sink, errc::depth_exceeded, "the line nests deeper than max_depth", place,
+                 failure == errc::depth_exceeded ? engine_.last_field() : std::string_view{});
+          consume_line(nl, e);
+          continue;
+        }
         if (!opens || local.in_string || local.invalid || !incomplete) {
           report(sink, incomplete ? errc::truncated_record : failure,
-                 incomplete ? "the record ends inside a JSON value" : engine_.last_detail(), place);
+                 incomplete ? "the record ends inside a JSON value" : engine_.last_detail(), place,
+                 incomplete ? std::string_view{} : engine_.last_field());
+          consume_line(nl, e);
+          continue;
+        }
+        if (!may_start_candidate(place.offset)) {
+          report(sink, errc::truncated_record, "the line ends inside a JSON value (the lines after it are read on their own)",
+                 place);
           consume_line(nl, e);
           continue;
         }
         ml_ = multi_line{};
         ml_.active = true;
+        ml_.scan.limit = depth_limit_;
+        line_opens_.clear();
+        ml_.scan.line_opens = &line_opens_;
       }
 
       // Multi-line candidate starting at p: scan whole lines (resumable) until the brackets
       // balance, then require the rest of the closing line to be blank.
       bool stop = false;  // the candidate cannot be a document
+      const char* stop_pos = nullptr;  // where its scan stopped (when it did not close)
       while (ml_.closed == 0) {
         const char* from = p + ml_.scanned;
         if (from >= e) break;
         const auto* lnl = static_cast<const char*>(std::memchr(from, '\n', static_cast<std::size_t>(e - from)));
         if (lnl == nullptr && !eof_) break;  // scan only complete lines
         const char* stop_at = lnl != nullptr ? lnl + 1 : e;
-        const char* closed = ml_.scan.run(from, stop_at);
+        const char* closed = ml_.scan.run(from, stop_at, p);
         if (closed != nullptr) {
-          if (ml_.scan.invalid) {  // not JSON: a newline inside a string, a misplaced bracket
+          if (ml_.scan.invalid) {  // not JSON: a newline inside a string, a misplaced bracket, too deep
             stop = true;
+            stop_pos = closed;
             break;
           }
           ml_.closed = static_cast<std::size_t>(closed - p);
@@ -334,6 +401,7 @@ class reader_impl {
         ml_.scanned = static_cast<std::size_t>(stop_at - p);
         if (ml_.scanned > opt_.max_record_size) {
           stop = true;
+          stop_pos = stop_at;
           break;
         }
         if (lnl == nullptr) break;  // end of input
@@ -348,8 +416,10 @@ class reader_impl {
       } else if (!stop && !eof_) {
         if (static_cast<std::size_t>(e - p) <= opt_.max_record_size) return step::need_data;
         stop = true;
+        stop_pos = e;
       }
       const std::size_t closed_len = ml_.closed;
+      const bool too_deep = ml_.scan.too_deep;
       ml_ = multi_line{};
       if (tail_end != nullptr && std::all_of(p + closed_len, tail_end, [](char c) { return is_space(c); })) {
         if (engine_.try_record(p, closed_len, place, sink) == errc::ok) {
@@ -363,12 +433,43 @@ class reader_impl {
       // Not a document: report the first line alone and go on with the next line.
       // The first line opened brackets it never closed: it is a truncated record either way.
       const bool at_end = tail_end == nullptr && !stop && eof_;
-      report(sink, errc::truncated_record,
-             at_end ? "the input ends inside this record"
-                    : "the line ends inside a JSON value (the lines after it are read on their own)",
+      if (tail_end != nullptr) {
+        // Balanced but not a record: lines inside it may still start documents of their own,
+        // at most max_failed_nesting blocks deep.
+        failed_blocks_.push_back(place.offset + closed_len);
+      } else {
+        // The scan stopped without balancing: remember where, and which of the lines it went
+        // through still had their bracket open there (they would stop at the same place).
+        if (at_end) stop_pos = e;
+        const std::uint64_t start = place.offset;
+        span_end_ = start + static_cast<std::uint64_t>(stop_pos - p);
+        span_opens_.clear();
+        span_next_ = 0;
+        for (const bracket_scan::line_open& lo : line_opens_) span_opens_.push_back(start + lo.offset);
+      }
+      line_opens_.clear();
+      report(sink, too_deep ? errc::depth_exceeded : errc::truncated_record,
+             too_deep  ? "the document nests deeper than max_depth (the lines after it are read on their own)"
+             : at_end ? "the input ends inside this record"
+                      : "the line ends inside a JSON value (the lines after it are read on their own)",
              place);
       consume_line(nl, e);
     }
+  }
+
+  // Whether the line starting at stream offset `at` (failed alone, opens brackets it does not
+  // close) may start a multi-line candidate. Keeps framing linear: a line inside the span of a
+  // candidate that stopped without balancing starts one only if its bracket closes within that
+  // span (else its scan would stop at the same place: known without scanning again); a line
+  // inside blocks that balanced but did not parse starts one only when few such blocks nest.
+  bool may_start_candidate(std::uint64_t at) {
+    while (!failed_blocks_.empty() && failed_blocks_.back() <= at) failed_blocks_.pop_back();
+    if (failed_blocks_.size() >= max_failed_nesting) return false;
+    if (at < span_end_) {
+      while (span_next_ < span_opens_.size() && span_opens_[span_next_] < at) ++span_next_;
+      if (span_next_ < span_opens_.size() && span_opens_[span_next_] == at) return false;
+    }
+    return true;
   }
 
   enum class verdict { parse, skip, wait };
@@ -411,11 +512,12 @@ class reader_impl {
     }
   }
 
-  void report(record_outputs& sink, errc code, std::string_view detail, const record_place& place) {
+  void report(record_outputs& sink, errc code, std::string_view detail, const record_place& place,
+              std::string_view field = {}) {
     ++stats_.records;
     ++stats_.errors;
     ++stats_.errors_by_code[static_cast<std::size_t>(code)];
-    sink.errors->push_back(record_error{place.file, error{code, place.line, place.offset, {}, detail}});
+    sink.errors->push_back(record_error{place.file, error{code, place.line, place.offset, field, detail}});
   }
 
  public:
@@ -433,6 +535,15 @@ class reader_impl {
   bool discarding_{false};
   bool at_stream_start_{true};
   multi_line ml_{};
+  // Linear framing (may_start_candidate): the scan's open lines, the last stopped span and its
+  // lines still open where it stopped (stream offsets), the ends of nested failed blocks.
+  static constexpr std::size_t max_failed_nesting = 4;
+  long depth_limit_;
+  std::vector<bracket_scan::line_open> line_opens_;
+  std::uint64_t span_end_{0};
+  std::vector<std::uint64_t> span_opens_;
+  std::size_t span_next_{0};
+  std::vector<std::uint64_t> failed_blocks_;
 };
 
 }  // namespace detail

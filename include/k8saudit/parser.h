@@ -73,7 +73,21 @@ constexpr field_mask operator|(part a, part b) noexcept { return field_mask(a) |
 /// Parser settings.
 struct parser_options {
   field_mask fields{field_mask::all()};
-  std::size_t max_depth{256};  ///< deeper nesting is errc::depth_exceeded
+  /// Nesting limit: an object or array inside more than max_depth objects/arrays is
+  /// errc::depth_exceeded wherever the parser walks (the event's own structure, containers,
+  /// records that are not events, and every value when validate_all is set). Values it skips
+  /// unread (requestObject, responseObject, unknown fields ...) are not walked by default, so
+  /// their depth is not checked (and costs nothing: skipping does not recurse). At most 1024
+  /// (simdjson's default maximum; the walk recurses once per level): larger values act as 1024.
+  std::size_t max_depth{256};
+  /// Strict mode. By default the values the parser does not need (unknown fields, fields
+  /// outside the mask, the raw bodies requestObject / responseObject / annotations / user.extra
+  /// / responseStatus.details) are checked by simdjson's first stage only (UTF-8, string and
+  /// bracket tokens), not as JSON values: `"requestObject":{"a":tru}` is accepted as raw text.
+  /// With validate_all they are walked in full: such a record is an error naming the field
+  /// (`requestObject`; empty for an unknown field), and max_depth applies to them too. Costs a
+  /// walk over every skipped value. (Records that are not events are always validated.)
+  bool validate_all{false};
 };
 
 namespace detail { class parser_state; }
@@ -90,8 +104,10 @@ class K8SAUDIT_API parser {
 
   /// Parses `json`, one JSON object that is a native event. The bytes are copied into the
   /// parser's padded buffer first (a memcpy), so any memory will do.
-  /// Errors carry line 0 / offset 0 and the field at fault. A JSON object that is not an audit
-  /// event (no auditID, verb, requestURI, stage or kind "Event") is errc::format_mismatch.
+  /// Errors carry line 0 / offset 0 and the field at fault. Valid JSON that is not an audit
+  /// event (no auditID, verb, requestURI, stage or kind "Event"; an array, a scalar) is
+  /// errc::format_mismatch; invalid JSON is an error of its own (invalid_json, invalid_utf8,
+  /// ...), also in parts the parser does not need; empty or blank input is invalid_json.
   result<event> parse(std::string_view json);
 
   /// As parse(), without the copy: `json.data()` must be readable for `capacity` bytes with

@@ -86,7 +86,7 @@ struct reader_options {
   std::size_t window_size{std::size_t{1} << 20};       ///< initial window (1 MiB)
   std::size_t max_record_size{std::size_t{64} << 20};  ///< larger records are errors (64 MiB)
   std::size_t max_batch_events{4096};                  ///< a batch holds at most this many events
-  std::size_t max_depth{256};
+  std::size_t max_depth{256};  ///< see parser_options::max_depth (also bounds documents spanning lines)
   /// Not owned; must outlive the reading. nullptr or empty() = off. A line that is a whole
   /// JSON object on its own (`{...}` followed by another `{` or by the end of input; with
   /// input_format::jsonl, any `{...}` line, since lines are never joined) and that the
@@ -98,6 +98,8 @@ struct reader_options {
   /// non-blank byte lies beyond max_record_size) is parsed as usual: the prefilter only saves
   /// work, so still apply the filter itself to every event.
   const k8saudit::prefilter* prefilter{nullptr};
+  /// Strict mode: see parser_options::validate_all.
+  bool validate_all{false};
 };
 
 namespace detail { class reader_impl; class byte_source; }

@@ -606,6 +606,7 @@ struct event_parser::impl {
       char* copy = arena_alloc(text.size() + simdjson::SIMDJSON_PADDING);
       if (copy == nullptr) return simdjson::MEMALLOC;
       std::memcpy(copy, text.data(), text.size());
+      std::memset(copy + text.size(), ' ', simdjson::SIMDJSON_PADDING);  // simdjson may read it
       p = copy;
     }
     od::document doc;
@@ -931,6 +932,7 @@ struct event_parser::impl {
     char* copy = arena_alloc(text.size() + simdjson::SIMDJSON_PADDING);
     if (copy == nullptr) return simdjson::MEMALLOC;
     std::memcpy(copy, text.data(), text.size());
+    std::memset(copy + text.size(), ' ', simdjson::SIMDJSON_PADDING);  // simdjson may read it
     od::document doc;
     if (auto e = inner.iterate(copy, text.size(), text.size() + simdjson::SIMDJSON_PADDING).get(doc); e) return e;
     od::array arr;

@@ -22,11 +22,13 @@
 #include <exception>
 #include <new>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "k8saudit/policy.h"
@@ -1020,6 +1022,42 @@ std::string_view level_text(level l) noexcept {
   return "None";
 }
 
+// Walks a YAML stream's documents without building them, noting where each one starts and its
+// first node that is not null. It replaces YAML::LoadAll(), which never returns on a stray
+// top-level ',' (yaml-cpp 0.7 ends the document there without consuming the ',', so the next
+// document starts at the same token, again and again, each round allocating a node).
+class document_scan final : public YAML::EventHandler {
+ public:
+  YAML::Mark start{};                   ///< where the current document starts
+  std::optional<YAML::Mark> content{};  ///< its first node that is not null
+
+  void OnDocumentStart(const YAML::Mark& m) override {
+    start = m;
+    content.reset();
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { seen(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override { seen(m); }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    seen(m);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    seen(m);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void seen(const YAML::Mark& m) {
+    if (!content) content = m;
+  }
+};
+
+std::string mark_text(const YAML::Mark& m) {
+  return "line " + std::to_string(m.line + 1) + ", column " + std::to_string(m.column + 1);
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -1042,25 +1080,38 @@ std::string policy_load_error::render() const {
 result<policy, policy_load_error> policy::load(std::string_view text) {
   try {
     loader ld;
-    std::vector<YAML::Node> docs;
+    const std::string source(text);
+    YAML::Node doc;
+    std::vector<std::pair<std::size_t, YAML::Mark>> ignored;  // documents after the first with content
     try {
-      docs = YAML::LoadAll(std::string(text));
+      // Every document is checked for syntax errors (as the server's decoder would fail on them),
+      // but only the first one is built.
+      std::istringstream in(source);
+      YAML::Parser parser(in);
+      document_scan scan;
+      std::optional<int> previous_start;
+      for (std::size_t i = 0; parser.HandleNextDocument(scan); ++i) {
+        if (previous_start && scan.start.pos == *previous_start) {
+          const auto at = static_cast<std::size_t>(scan.start.pos);
+          const std::string what = at < source.size() ? "'" + std::string(1, source[at]) + "'" : "content";
+          ld.error(mark_text(scan.start), "YAML/JSON syntax error: unexpected " + what);
+          return unexpected(policy_load_error{std::move(ld.problems)});
+        }
+        previous_start = scan.start.pos;
+        if (i > 0 && scan.content) ignored.emplace_back(i, *scan.content);
+      }
+      // An empty stream is an empty policy; only the first document counts (as on the server).
+      doc = YAML::Load(source);
     } catch (const YAML::Exception& e) {
       std::string where;
-      if (!e.mark.is_null()) {
-        where = "line " + std::to_string(e.mark.line + 1) + ", column " + std::to_string(e.mark.column + 1);
-      }
+      if (!e.mark.is_null()) where = mark_text(e.mark);
       ld.error(std::move(where), "YAML/JSON syntax error: " + (e.msg.empty() ? std::string(e.what()) : e.msg));
       return unexpected(policy_load_error{std::move(ld.problems)});
     }
-    // An empty document list is an empty policy; only the first document counts (as on the server).
-    YAML::Node doc = docs.empty() ? YAML::Node() : docs.front();
     ld.load_document(doc);
-    for (std::size_t i = 1; i < docs.size(); ++i) {
-      if (!docs[i].IsNull()) {
-        ld.warn("", "document " + std::to_string(i + 1) + " ignored: only the first YAML document is read",
-                &docs[i]);
-      }
+    for (const auto& [i, mark] : ignored) {
+      ld.warn("", "document " + std::to_string(i + 1) + " ignored: only the first YAML document is read (" +
+                      mark_text(mark) + ")");
     }
     if (ld.failed()) return unexpected(policy_load_error{std::move(ld.problems)});
     policy p;

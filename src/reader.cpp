@@ -260,12 +260,13 @@ class reader_impl {
       failure_.offset = base_offset_ + end_;
       return false;
     }
-    if (*r == 0) {
-      eof_ = true;
-      return true;  // let frame() see the tail
-    }
     stats_.bytes += *r;
     end_ += *r;
+    // simdjson reads the padding after a record that ends the data (it may look at the byte
+    // after the last token): spaces there, not stale or uninitialized bytes, so that how a bad
+    // record is reported does not depend on what the window held before.
+    std::memset(buf_.get() + end_, ' ', event_parser::padding());
+    if (*r == 0) eof_ = true;  // let frame() see the tail
     return true;
   }
 

@@ -26,13 +26,25 @@ void append_u(unsigned code, std::string& out) {
   out.append(buf, 6);
 }
 
+bool is_space(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+bool is_structural(char c) noexcept {
+  return c == '{' || c == '}' || c == '[' || c == ']' || c == ',' || c == ':' || c == 0;
+}
+
 // Raw JSON text copied as is; minified when it spans lines so that output stays one line.
+// The parser checks raw values with simdjson's first stage only, so the text may not be JSON
+// (`{"a":1 2}`, a backslash outside strings). Minifying must not change how it tokenizes:
+// strings are found as simdjson finds them (a backslash escapes the next byte, outside strings
+// too, and an escaped quote opens nothing; an escaped space or newline becomes a space), and
+// whitespace between two bytes that are not structural is kept as one space (in JSON such
+// whitespace always touches one of {}[],: and is dropped).
 void append_raw(std::string_view raw, std::string& out) {
   if (std::memchr(raw.data(), '\n', raw.size()) == nullptr && std::memchr(raw.data(), '\r', raw.size()) == nullptr) {
     out.append(raw);
     return;
   }
-  bool in_string = false, escape = false;
+  bool in_string = false, escape = false, space = false;
+  char prev = 0;  // the last byte written outside strings (0: none yet)
   for (char c : raw) {
     if (in_string) {
       out += c;
@@ -42,12 +54,28 @@ void append_raw(std::string_view raw, std::string& out) {
         escape = true;
       } else if (c == '"') {
         in_string = false;
+        prev = c;
       }
-    } else if (c == '"') {
+      continue;
+    }
+    if (escape) {
+      escape = false;
+      out += is_space(c) ? ' ' : c;
+      prev = c;
+      continue;
+    }
+    if (is_space(c)) {
+      space = true;
+      continue;
+    }
+    if (space && !is_structural(prev) && !is_structural(c)) out += ' ';
+    space = false;
+    out += c;
+    prev = c;
+    if (c == '"') {
       in_string = true;
-      out += c;
-    } else if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
-      out += c;
+    } else if (c == '\\') {
+      escape = true;
     }
   }
 }

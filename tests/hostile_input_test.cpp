@@ -175,8 +175,6 @@ std::string gzip_bomb(const std::string& block, std::uint64_t copies) {
   return gz;
 }
 
-constexpr auto code_index(errc c) { return static_cast<std::size_t>(c); }
-
 }  // namespace
 
 TEST_CASE("hostile: nesting deeper than max_depth") {

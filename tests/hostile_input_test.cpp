@@ -16,6 +16,8 @@
 
 #include "test_util.h"
 
+using k8saudit::test::trickle_source;
+
 using namespace k8saudit;
 using namespace std::string_view_literals;
 using k8saudit::test::read_all;
@@ -101,25 +103,6 @@ class generated_source final : public detail::byte_source {
   std::uint64_t* max_request_;
   std::size_t idx_{0}, off_{0};
   std::uint64_t rep_{0}, pos_{0}, size_{0};
-};
-
-// Hands out at most `step` bytes per read: every refill path of the reader.
-class trickle_source final : public detail::byte_source {
- public:
-  trickle_source(std::string_view d, std::size_t step) : data_(d), step_(step) {}
-  result<std::size_t> read(char* dst, std::size_t n) override {
-    const std::size_t k = std::min({n, step_, data_.size() - pos_});
-    std::memcpy(dst, data_.data() + pos_, k);
-    pos_ += k;
-    return k;
-  }
-  std::uint64_t position() const noexcept override { return pos_; }
-  std::uint64_t size() const noexcept override { return data_.size(); }
-
- private:
-  std::string_view data_;
-  std::size_t step_;
-  std::size_t pos_{0};
 };
 
 // Forwards to another source and records the largest read asked for.

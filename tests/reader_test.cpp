@@ -10,6 +10,8 @@
 
 #include "test_util.h"
 
+using k8saudit::test::trickle_source;
+
 using namespace k8saudit;
 using k8saudit::test::read_all;
 
@@ -27,25 +29,6 @@ std::string lines(int n) {
   for (int i = 0; i < n; ++i) s += ev(i) + "\n";
   return s;
 }
-
-// A source that hands out at most `step` bytes per read: exercises every refill path.
-class trickle_source final : public detail::byte_source {
- public:
-  trickle_source(std::string_view d, std::size_t step) : data_(d), step_(step) {}
-  result<std::size_t> read(char* dst, std::size_t n) override {
-    std::size_t k = std::min({n, step_, data_.size() - pos_});
-    std::memcpy(dst, data_.data() + pos_, k);
-    pos_ += k;
-    return k;
-  }
-  std::uint64_t position() const noexcept override { return pos_; }
-  std::uint64_t size() const noexcept override { return data_.size(); }
-
- private:
-  std::string_view data_;
-  std::size_t step_;
-  std::size_t pos_{0};
-};
 
 test::read_result read_trickle(std::string_view data, std::size_t step, reader_options opt = {}) {
   reader rd(opt);

@@ -2,15 +2,38 @@
 // Helpers shared by the tests: read everything from memory into owned events, render `cat`.
 #pragma once
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include <k8saudit/detail/source.h>
 #include <k8saudit/k8saudit.h>
 
 namespace k8saudit::test {
+
+// A source that hands out at most `step` bytes per read: exercises every refill path.
+class trickle_source final : public detail::byte_source {
+ public:
+  trickle_source(std::string_view d, std::size_t step) : data_(d), step_(step) {}
+  result<std::size_t> read(char* dst, std::size_t n) override {
+    std::size_t k = std::min({n, step_, data_.size() - pos_});
+    std::memcpy(dst, data_.data() + pos_, k);
+    pos_ += k;
+    return k;
+  }
+  std::uint64_t position() const noexcept override { return pos_; }
+  std::uint64_t size() const noexcept override { return data_.size(); }
+
+ private:
+  std::string_view data_;
+  std::size_t step_;
+  std::size_t pos_{0};
+};
+
 
 struct read_result {
   std::vector<owned_event> events;

@@ -381,14 +381,20 @@ class reader_impl {
 
       // Multi-line candidate starting at p: scan whole lines (resumable) until the brackets
       // balance, then require the rest of the closing line to be blank.
+      // The candidate is looked at through at most max_record_size + 1 bytes, all a window fed
+      // from a stream can hold: how it is framed must not depend on how much input is at hand.
+      const bool clipped = static_cast<std::size_t>(e - p) > opt_.max_record_size + 1;
+      const char* const se = clipped ? p + opt_.max_record_size + 1 : e;
+      const bool seof = eof_ && !clipped;
+      const bool full = static_cast<std::size_t>(se - p) > opt_.max_record_size;  // no more can come
       bool stop = false;  // the candidate cannot be a document
       const char* stop_pos = nullptr;  // where its scan stopped (when it did not close)
       while (ml_.closed == 0) {
         const char* from = p + ml_.scanned;
-        if (from >= e) break;
-        const auto* lnl = static_cast<const char*>(std::memchr(from, '\n', static_cast<std::size_t>(e - from)));
-        if (lnl == nullptr && !eof_) break;  // scan only complete lines
-        const char* stop_at = lnl != nullptr ? lnl + 1 : e;
+        if (from >= se) break;
+        const auto* lnl = static_cast<const char*>(std::memchr(from, '\n', static_cast<std::size_t>(se - from)));
+        if (lnl == nullptr && !seof) break;  // scan only complete lines
+        const char* stop_at = lnl != nullptr ? lnl + 1 : se;
         const char* closed = ml_.scan.run(from, stop_at, p);
         if (closed != nullptr) {
           if (ml_.scan.invalid) {  // not JSON: a newline inside a string, a misplaced bracket, too deep
@@ -411,13 +417,18 @@ class reader_impl {
       const char* cnl = nullptr;
       if (!stop && ml_.closed != 0) {
         const char* closed = p + ml_.closed;
-        cnl = static_cast<const char*>(std::memchr(closed, '\n', static_cast<std::size_t>(e - closed)));
-        if (cnl == nullptr && !eof_) return step::need_data;
-        tail_end = cnl != nullptr ? cnl : e;
-      } else if (!stop && !eof_) {
-        if (static_cast<std::size_t>(e - p) <= opt_.max_record_size) return step::need_data;
+        cnl = static_cast<const char*>(std::memchr(closed, '\n', static_cast<std::size_t>(se - closed)));
+        if (cnl == nullptr && !seof) {
+          if (!full) return step::need_data;
+          stop = true;  // the closing line does not end within max_record_size
+          stop_pos = se;
+        } else {
+          tail_end = cnl != nullptr ? cnl : se;
+        }
+      } else if (!stop && !seof) {
+        if (!full) return step::need_data;
         stop = true;
-        stop_pos = e;
+        stop_pos = se;
       }
       const std::size_t closed_len = ml_.closed;
       const bool too_deep = ml_.scan.too_deep;
@@ -433,7 +444,7 @@ class reader_impl {
       }
       // Not a document: report the first line alone and go on with the next line.
       // The first line opened brackets it never closed: it is a truncated record either way.
-      const bool at_end = tail_end == nullptr && !stop && eof_;
+      const bool at_end = tail_end == nullptr && !stop && seof;
       if (tail_end != nullptr) {
         // Balanced but not a record: lines inside it may still start documents of their own,
         // at most max_failed_nesting blocks deep.
@@ -441,7 +452,7 @@ class reader_impl {
       } else {
         // The scan stopped without balancing: remember where, and which of the lines it went
         // through still had their bracket open there (they would stop at the same place).
-        if (at_end) stop_pos = e;
+        if (at_end) stop_pos = se;
         const std::uint64_t start = place.offset;
         span_end_ = start + static_cast<std::uint64_t>(stop_pos - p);
         span_opens_.clear();

@@ -168,3 +168,29 @@ TEST_CASE("fuzz regression: reader, how a bad last record is reported does not d
   b.open_source(std::make_unique<chunk_source>(bytes), "mem");
   CHECK(errors_of(b) == at_once);
 }
+
+// fuzz_reader, fuzz/regressions/reader/multiline-beyond-max-record-size: a multi-line document
+// whose closing bracket lies beyond max_record_size was framed as one record when the whole input
+// was at hand (open_memory), but as a truncated first line, its other lines read on their own,
+// when a window of at most max_record_size + 1 bytes could not hold it. The scan now looks at no
+// more than a window holds, however the bytes arrive.
+TEST_CASE("fuzz regression: reader, a multi-line document longer than max_record_size is framed the same at once and trickled") {
+  const std::string input = "{\n  \"level\": \"Metadata\",\n  \"auditID\": \"" + std::string(80, 'a') +
+                            "\"}\n{\"kind\":\"Event\",\"verb\":\"get\",\"auditID\":\"b\"}\n";
+  reader_options opt;
+  opt.max_record_size = 64;
+  reader whole(opt);
+  whole.open_memory(input, "mem");
+  const std::string want = errors_of(whole);
+  CHECK(whole.stats().events == 1);  // the last line, a record of its own
+  CHECK(want.find("truncated_record") != std::string::npos);
+  for (std::size_t step : {1, 7, 64}) {
+    INFO("bytes per read: ", step);
+    std::vector<std::string> parts;
+    for (std::size_t i = 0; i < input.size(); i += step) parts.push_back(input.substr(i, step));
+    reader chunked(opt);
+    chunked.open_source(std::make_unique<chunk_source>(parts), "mem");
+    CHECK(errors_of(chunked) == want);
+    CHECK(chunked.stats().events == 1);
+  }
+}

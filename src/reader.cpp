@@ -327,7 +327,9 @@ class reader_impl {
       const char* line_end = nl != nullptr ? nl : e;  // without the newline
       std::size_t line_len = static_cast<std::size_t>(line_end - p);
       while (line_len > 0 && is_space(p[line_len - 1])) --line_len;
-      if (line_len > opt_.max_record_size) {
+      // The whole line counts, trailing blanks too: a window of max_record_size + 1 bytes cannot
+      // hold more, so a line read a few bytes at a time is judged the same as one read at once.
+      if (static_cast<std::size_t>(line_end - p) > opt_.max_record_size) {
         report(sink, errc::record_too_large, "the line is longer than max_record_size", place);
         consume_line(nl, e);
         continue;

@@ -194,3 +194,28 @@ TEST_CASE("fuzz regression: reader, a multi-line document longer than max_record
     CHECK(chunked.stats().events == 1);
   }
 }
+
+// fuzz_reader, fuzz/regressions/reader/trailing-blanks-beyond-max-record-size: a line whose
+// trailing blanks (here carriage returns) took it past max_record_size was read when the whole
+// input was at hand (the blanks were trimmed first) but was record_too_large when trickled (the
+// window filled before its newline came). The whole line now counts, blanks included.
+TEST_CASE("fuzz regression: reader, trailing blanks count toward max_record_size at once and trickled") {
+  const std::string input = "{\"kind\":\"Event\",\"verb\":\"get\",\"auditID\":\"a\"}" + std::string(40, '\r') +
+                            "\n{\"kind\":\"Event\",\"verb\":\"list\",\"auditID\":\"b\"}\n";
+  reader_options opt;
+  opt.max_record_size = 64;
+  reader whole(opt);
+  whole.open_memory(input, "mem");
+  const std::string want = errors_of(whole);
+  CHECK(want.find("record_too_large") != std::string::npos);
+  CHECK(whole.stats().events == 1);
+  for (std::size_t step : {1, 5, 64}) {
+    INFO("bytes per read: ", step);
+    std::vector<std::string> parts;
+    for (std::size_t i = 0; i < input.size(); i += step) parts.push_back(input.substr(i, step));
+    reader chunked(opt);
+    chunked.open_source(std::make_unique<chunk_source>(parts), "mem");
+    CHECK(errors_of(chunked) == want);
+    CHECK(chunked.stats().events == 1);
+  }
+}

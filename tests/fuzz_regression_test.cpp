@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -169,6 +170,25 @@ TEST_CASE("fuzz regression: reader, how a bad last record is reported does not d
   CHECK(errors_of(b) == at_once);
 }
 
+namespace {
+
+// Reads `input` `step` bytes at a time for each step: the errors must be `want` (those of a read
+// at once) and there must be one event.
+void check_trickled_reads_the_same(const std::string& input, const reader_options& opt, const std::string& want,
+                                   std::initializer_list<std::size_t> steps) {
+  for (std::size_t step : steps) {
+    INFO("bytes per read: ", step);
+    std::vector<std::string> parts;
+    for (std::size_t i = 0; i < input.size(); i += step) parts.push_back(input.substr(i, step));
+    reader chunked(opt);
+    chunked.open_source(std::make_unique<chunk_source>(parts), "mem");
+    CHECK(errors_of(chunked) == want);
+    CHECK(chunked.stats().events == 1);
+  }
+}
+
+}  // namespace
+
 // fuzz_reader, fuzz/regressions/reader/multiline-beyond-max-record-size: a multi-line document
 // whose closing bracket lies beyond max_record_size was framed as one record when the whole input
 // was at hand (open_memory), but as a truncated first line, its other lines read on their own,
@@ -184,15 +204,7 @@ TEST_CASE("fuzz regression: reader, a multi-line document longer than max_record
   const std::string want = errors_of(whole);
   CHECK(whole.stats().events == 1);  // the last line, a record of its own
   CHECK(want.find("truncated_record") != std::string::npos);
-  for (std::size_t step : {1, 7, 64}) {
-    INFO("bytes per read: ", step);
-    std::vector<std::string> parts;
-    for (std::size_t i = 0; i < input.size(); i += step) parts.push_back(input.substr(i, step));
-    reader chunked(opt);
-    chunked.open_source(std::make_unique<chunk_source>(parts), "mem");
-    CHECK(errors_of(chunked) == want);
-    CHECK(chunked.stats().events == 1);
-  }
+  check_trickled_reads_the_same(input, opt, want, {1, 7, 64});
 }
 
 // fuzz_reader, fuzz/regressions/reader/trailing-blanks-beyond-max-record-size: a line whose
@@ -209,13 +221,5 @@ TEST_CASE("fuzz regression: reader, trailing blanks count toward max_record_size
   const std::string want = errors_of(whole);
   CHECK(want.find("record_too_large") != std::string::npos);
   CHECK(whole.stats().events == 1);
-  for (std::size_t step : {1, 5, 64}) {
-    INFO("bytes per read: ", step);
-    std::vector<std::string> parts;
-    for (std::size_t i = 0; i < input.size(); i += step) parts.push_back(input.substr(i, step));
-    reader chunked(opt);
-    chunked.open_source(std::make_unique<chunk_source>(parts), "mem");
-    CHECK(errors_of(chunked) == want);
-    CHECK(chunked.stats().events == 1);
-  }
+  check_trickled_reads_the_same(input, opt, want, {1, 5, 64});
 }

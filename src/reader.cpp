@@ -189,7 +189,19 @@ class reader_impl {
     span_opens_.clear();
     span_next_ = 0;
     failed_blocks_.clear();
+    ext_ = nullptr;
     engine_.reset_arena();
+  }
+
+  // As start(), with the input's first bytes borrowed: `prefix` (ending at a line break followed
+  // by at least padding() more bytes of the input) is framed and parsed where it lies, with no
+  // copy; `rest` supplies what follows, through the window as usual.
+  void start_borrowed(std::string_view prefix, std::unique_ptr<byte_source> rest, std::string name) {
+    start(std::move(rest), std::move(name));
+    if (prefix.empty()) return;
+    ext_ = prefix.data();
+    end_ = prefix.size();
+    stats_.bytes += prefix.size();
   }
 
   bool next(batch& out) {
@@ -222,6 +234,9 @@ class reader_impl {
   };
 
   // ----- buffer ------------------------------------------------------------------------------
+  // The bytes [begin_, end_) are framed from: borrowed input, or the window.
+  const char* window() const noexcept { return ext_ != nullptr ? ext_ : buf_.get(); }
+
   bool ensure_capacity(std::size_t want) {
     if (cap_ >= want && buf_) return true;
     // Exactly what fill() asks for (it doubles, up to max_record_size + 1): never more.
@@ -240,6 +255,20 @@ class reader_impl {
   // Moves pending bytes to the front and reads more. False at end of input or on failure.
   bool fill() {
     if (eof_ || failed_) return false;
+    if (ext_ != nullptr) {
+      // The borrowed bytes are framed: what is pending moves into a window of our own.
+      const std::size_t pending = end_ - begin_;
+      const std::size_t cap = std::max({opt_.window_size, pending + 1, std::size_t{4096}});
+      std::unique_ptr<char[]> fresh(new (std::nothrow) char[cap + event_parser::padding()]);
+      if (!fresh) return fail(errc::out_of_memory, "window");
+      if (pending != 0) std::memcpy(fresh.get(), ext_ + begin_, pending);
+      base_offset_ += begin_;
+      end_ = pending;
+      begin_ = 0;
+      buf_ = std::move(fresh);
+      cap_ = cap;
+      ext_ = nullptr;
+    }
     if (!buf_ && !ensure_capacity(opt_.window_size)) return fail(errc::out_of_memory, "window");
     if (begin_ > 0) {
       std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
@@ -281,7 +310,7 @@ class reader_impl {
     record_outputs sink{&out.events, &out.errors, &stats_};
     for (;;) {
       if (out.events.size() >= opt_.max_batch_events) return step::batch_full;
-      char* const data = buf_ ? buf_.get() : nullptr;
+      const char* const data = window();
       if (at_stream_start_) {
         if (end_ - begin_ < 3 && !eof_) return step::need_data;
         if (end_ - begin_ >= 3 && std::memcmp(data + begin_, "\xEF\xBB\xBF", 3) == 0) begin_ += 3;  // UTF-8 BOM
@@ -507,7 +536,7 @@ class reader_impl {
   }
 
   void consume_line(const char* nl, const char* e, const char* line_end = nullptr) {
-    char* const data = buf_.get();
+    const char* const data = window();
     if (line_end != nullptr) {
       begin_ = static_cast<std::size_t>(line_end - data);
       if (line_end < e && *line_end == '\n') {
@@ -541,6 +570,7 @@ class reader_impl {
 
  private:
   std::unique_ptr<char[]> buf_;
+  const char* ext_{nullptr};  // borrowed input (open_memory) framed in place, until fill()
   std::size_t cap_{0};
   std::size_t begin_{0}, end_{0};
   std::uint64_t base_offset_{0};
@@ -579,7 +609,20 @@ result<void> reader::open(std::string path) {
 }
 
 void reader::open_memory(std::string_view data, std::string name) {
-  impl_->start(detail::auto_decompress(detail::memory_source(data)), std::move(name));
+  if (data.size() >= 2 && data[0] == '\x1f' && data[1] == '\x8b') {  // gzip: inflated through the window
+    impl_->start(detail::auto_decompress(detail::memory_source(data)), std::move(name));
+    return;
+  }
+  // Zero copy: every record up to the last line break that still has padding() bytes of the
+  // input after it is parsed in place (those bytes are only read, never used); the rest goes
+  // through the window.
+  std::size_t split = 0;
+  const std::size_t pad = detail::event_parser::padding();
+  if (data.size() > pad) {
+    const std::size_t nl = data.rfind('\n', data.size() - pad);
+    if (nl != std::string_view::npos) split = nl + 1;
+  }
+  impl_->start_borrowed(data.substr(0, split), detail::memory_source(data, split), std::move(name));
 }
 
 void reader::open_source(std::unique_ptr<detail::byte_source> source, std::string name) {

@@ -77,7 +77,8 @@ class file_source final : public byte_source {
 
 class memory_byte_source final : public byte_source {
  public:
-  explicit memory_byte_source(std::string_view data) noexcept : data_(data) {}
+  explicit memory_byte_source(std::string_view data, std::size_t start = 0) noexcept
+      : data_(data), pos_(std::min(start, data.size())) {}
 
   result<std::size_t> read(char* dst, std::size_t n) noexcept override {
     const std::size_t k = std::min(n, data_.size() - pos_);
@@ -371,6 +372,10 @@ result<std::unique_ptr<byte_source>> open_file(const std::string& path) {
 
 std::unique_ptr<byte_source> memory_source(std::string_view data) {
   return std::make_unique<memory_byte_source>(data);
+}
+
+std::unique_ptr<byte_source> memory_source(std::string_view data, std::size_t start) {
+  return std::make_unique<memory_byte_source>(data, start);
 }
 
 std::unique_ptr<byte_source> auto_decompress(std::unique_ptr<byte_source> inner) {

@@ -21,15 +21,9 @@ using k8saudit::test::trickle_source;
 using namespace k8saudit;
 using namespace std::string_view_literals;
 using k8saudit::test::read_all;
+using k8saudit::test::ev;
 
 namespace {
-
-std::string ev(int i, std::string_view verb = "get") {
-  return R"({"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"id-)" + std::to_string(i) +
-         R"(","stage":"ResponseComplete","requestURI":"/api/v1/pods","verb":")" + std::string(verb) +
-         R"(","user":{"username":"u)" + std::to_string(i) +
-         R"("},"responseStatus":{"metadata":{},"code":200},"stageTimestamp":"2025-10-07T16:19:19.647880Z"})";
-}
 
 std::string repeat(std::string_view s, std::size_t n) {
   std::string out;

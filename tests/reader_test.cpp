@@ -14,15 +14,9 @@ using k8saudit::test::trickle_source;
 
 using namespace k8saudit;
 using k8saudit::test::read_all;
+using k8saudit::test::ev;
 
 namespace {
-
-std::string ev(int i, std::string_view verb = "get") {
-  return R"({"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"id-)" + std::to_string(i) +
-         R"(","stage":"ResponseComplete","requestURI":"/api/v1/pods","verb":")" + std::string(verb) +
-         R"(","user":{"username":"u)" + std::to_string(i) +
-         R"("},"responseStatus":{"metadata":{},"code":200},"stageTimestamp":"2025-10-07T16:19:19.647880Z"})";
-}
 
 std::string lines(int n) {
   std::string s;
@@ -415,4 +409,39 @@ TEST_CASE("reader: prefilter lets \\u escapes through and does not validate what
   CHECK(r.stats.errors == 0);
   CHECK(r.stats.skipped_by_reason[prefiltered] == 2);
   CHECK(read_all(in).stats.errors == 1);
+}
+
+TEST_CASE("reader: memory is parsed in place, and the tail after the last padded line break is copied") {
+  // Records that end at least padding() bytes before the input's end are views into the
+  // caller's bytes; the last few (within padding() of the end) go through the window. Framing
+  // across that boundary (a multi-line document, a last line without a newline) is unchanged.
+  const std::string pretty = "{\n \"verb\": \"patch\",\n \"user\": {\"username\": \"p\"}\n}\n";
+  for (const std::string& in : {lines(40), lines(40) + pretty, lines(40) + pretty + ev(77, "list"),
+                                lines(3) + pretty + "  \n" + ev(5), std::string(ev(9)), lines(1)}) {
+    CAPTURE(in.size());
+    reader rd;
+    rd.open_memory(in, "mem");
+    batch b;
+    std::size_t inside = 0, outside = 0, n = 0;
+    while (rd.next(b)) {
+      for (const event& e : b.events) {
+        ++n;
+        const char* p = e.origin.record.data();
+        const bool in_place = p >= in.data() && p + e.origin.record.size() <= in.data() + in.size();
+        if (in_place) {
+          ++inside;
+          CHECK(e.origin.record == std::string_view(in).substr(e.origin.offset, e.origin.record.size()));
+          CHECK(e.origin.offset + e.origin.record.size() + parser::padding() <= in.size());
+        } else {
+          ++outside;
+        }
+      }
+    }
+    const auto trickled = read_trickle(in, 5);
+    CHECK(n == trickled.events.size());
+    CHECK(read_all(in).cat == trickled.cat);
+    CHECK(rd.stats().bytes == in.size());
+    if (in.size() > 2000) CHECK(inside > outside);
+    CHECK(outside >= 1);  // the last record is always within padding() of the end
+  }
 }

@@ -34,6 +34,13 @@ class trickle_source final : public detail::byte_source {
   std::size_t pos_{0};
 };
 
+/// A small native event: auditID id-<i>, user u<i>, the given verb.
+inline std::string ev(int i, std::string_view verb = "get") {
+  return R"({"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"id-)" + std::to_string(i) +
+         R"(","stage":"ResponseComplete","requestURI":"/api/v1/pods","verb":")" + std::string(verb) +
+         R"(","user":{"username":"u)" + std::to_string(i) +
+         R"("},"responseStatus":{"metadata":{},"code":200},"stageTimestamp":"2025-10-07T16:19:19.647880Z"})";
+}
 
 struct read_result {
   std::vector<owned_event> events;

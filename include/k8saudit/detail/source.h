@@ -32,6 +32,8 @@ class K8SAUDIT_API byte_source {
 K8SAUDIT_API result<std::unique_ptr<byte_source>> open_file(const std::string& path);
 /// Bytes in memory, not copied.
 K8SAUDIT_API std::unique_ptr<byte_source> memory_source(std::string_view data);
+/// As above, reading from byte `start` on (position() and size() still count from data's start).
+K8SAUDIT_API std::unique_ptr<byte_source> memory_source(std::string_view data, std::size_t start);
 /// Wraps `inner`: if it starts with the gzip magic bytes (1f 8b), inflates it (concatenated
 /// members included) in a fixed buffer; else passes bytes through unchanged.
 K8SAUDIT_API std::unique_ptr<byte_source> auto_decompress(std::unique_ptr<byte_source> inner);

@@ -12,7 +12,8 @@
 // Checked, besides "no crash, no sanitizer report":
 //   - records == events + skipped + errors, per-reason counts, batch sizes;
 //   - the same events, errors and counters whatever the bytes arrive in (all at once, or a few
-//     bytes per read) and whatever the batch size;
+//     bytes per read) and whatever the batch size; when byte 1 is odd, the trickled reading
+//     also has the parser's fast paths (AKS records) switched off;
 //   - gzip: the same as the plain bytes;
 //   - each event of a native record / EventList item / array item is what parser::parse gives
 //     for its origin.record;
@@ -34,6 +35,7 @@
 
 #include <k8saudit/detail/source.h>
 
+#include "event_parser.h"
 #include "fuzz_common.h"
 
 using namespace k8saudit;
@@ -213,8 +215,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
     small.max_batch_events = 1 + param % 3;
     reader r2(small);
     r2.open_source(detail::auto_decompress(std::make_unique<trickle_source>(data, param)), "mem");
+    detail::fast_paths.enabled = (param & 1) == 0;
     const reading got = drain(r2, small.max_batch_events);
-    check_same(ref, got, "whole vs trickled input");
+    detail::fast_paths.enabled = true;
+    check_same(ref, got, (param & 1) != 0 ? "whole vs trickled input, fast paths off" : "whole vs trickled input");
   }
 
   // 3. Events vs parser::parse of their own record.

@@ -33,6 +33,12 @@ class arena {
     return reinterpret_cast<T*>(allocate(n * sizeof(T), alignof(T)));
   }
 
+  /// Gives back the end of the latest allocation `p` of `old_n` bytes, keeping `new_n`
+  /// (a no-op when `p` is not the latest, or has a block of its own).
+  void shrink(const char* p, std::size_t old_n, std::size_t new_n) noexcept {
+    if (!blocks_.empty() && new_n <= old_n && p + old_n == blocks_[current_].get() + used_) used_ -= old_n - new_n;
+  }
+
   void reset() noexcept {
     big_.clear();
     big_bytes_ = 0;

@@ -11,6 +11,7 @@
 #include <new>
 #include <system_error>
 
+#include "envelope_scan.h"
 #include "k8saudit/time.h"
 
 namespace k8saudit::detail {
@@ -256,6 +257,8 @@ struct object_scan {
   std::string_view category{}, operation_name{}, type{};
   std::string_view log_raw{};      // properties.log / log_s: string token (quotes kept) or object text
   bool log_is_string{false};
+  bool log_decoded{false};         // log_raw is the string's content, already unescaped into the arena, padded
+  std::string_view log_token{};    // with log_decoded: the string in the record (its UTF-8 is not checked yet)
   bool saw_event_key{false};
   bool saw_la_column{false};
   bool saw_properties{false};
@@ -286,6 +289,11 @@ struct event_parser::impl {
   // this parser walks (our own recursion; On-Demand does not check depth in release builds).
   int depth_limit;
   bool validate_all;  // parser_options::validate_all: walk and check every value, skipped ones too
+  // try_aks_record applies: AKS records are allowed, and no strict mode or tiny depth limit
+  // (the general path checks those)
+  bool aks_fast_path() const noexcept {
+    return !validate_all && depth_limit >= 3 && (format == input_format::aks || format == input_format::auto_detect);
+  }
   od::parser outer;  // the framed record
   od::parser inner;  // string-wrapped payloads, parsed while `outer` is mid-iteration
   od::parser check;  // re-validation of a slice (a non-event item, a JSON text held in a string)
@@ -1220,7 +1228,9 @@ struct event_parser::impl {
     std::string_view log_field = s.saw_log_s ? "log_s" : "properties.log";
     std::string_view text;
     bool padded = true;
-    if (s.log_is_string) {
+    if (s.log_decoded) {
+      text = s.log_raw;
+    } else if (s.log_is_string) {
       if (auto e = unescape_token(s.log_raw, text); e) return emit_error(translate(e), log_field, simdjson::error_message(e), at);
     } else {
       text = s.log_raw;  // inside the record: readable up to rec_padded_end
@@ -1237,8 +1247,14 @@ struct event_parser::impl {
     error_code e = with_inner_object(text, padded, [&](od::object o, int lvl) { return scan_object(o, inner_scan, 2, lvl); });
     if (e) {
       // A wrong type inside the event names its field; a payload that is not valid JSON (or
-      // too deep) names the envelope field that holds it.
+      // too deep) names the envelope field that holds it. Invalid UTF-8 in a log the fast path
+      // decoded is the record's error, whatever else is wrong: the general path's first stage,
+      // over the whole record, finds it first.
       std::string_view f = field.empty() || !item_local(e) ? log_field : field;
+      if (s.log_decoded && !simdjson::validate_utf8(s.log_token.data(), s.log_token.size())) {
+        e = simdjson::UTF8_ERROR;
+        f = {};
+      }
       field = saved_field;
       return emit_error(translate(e), f, simdjson::error_message(e), at);
     }
@@ -1378,10 +1394,58 @@ struct event_parser::impl {
     return errc::ok;
   }
 
+  // The fast path for AKS records of the common shape (envelope_scan.h): properties.log is
+  // unescaped once, straight into a padded arena buffer, and the envelope is not parsed by
+  // simdjson at all. True when the record's outcome is emitted; false (nothing emitted, nothing
+  // kept) sends the record down the general path.
+  bool try_aks_record(const char* data, std::size_t len) {
+    const std::size_t room = len + simdjson::SIMDJSON_PADDING;
+    char* buf = arena_alloc(room);
+    if (buf == nullptr) return false;
+    aks_envelope env;
+    const auto ignorable = [](std::string_view k) { return lookup_key(k) == key::unknown; };
+    // UTF-8 is checked here outside properties.log, and inside it by the event's own parse: the
+    // bytes that are not escapes are copied as they are (an invalid sequence there is reported as
+    // the general path would, for the record: see emit_wrapped).
+    const auto valid_utf8 = [&] {
+      const char* lb = env.log_token.data();
+      const char* le = lb + env.log_token.size();
+      return simdjson::validate_utf8(data, static_cast<std::size_t>(lb - data)) &&
+             simdjson::validate_utf8(le, static_cast<std::size_t>(data + len - le));
+    };
+    if (!scan_aks_envelope(data, len, buf, ignorable, env) || env.log.empty() ||
+        (!env.category.empty() && !is_audit_category(env.category)) || !valid_utf8()) {
+      self.arena_.shrink(buf, room, 0);
+      return false;
+    }
+    self.arena_.shrink(buf, room, env.log.size() + simdjson::SIMDJSON_PADDING);
+    std::memset(buf + env.log.size(), ' ', simdjson::SIMDJSON_PADDING);  // what simdjson may read past the event
+    object_scan s;
+    s.saw_properties = true;
+    s.category = env.category;
+    s.operation_name = env.operation_name;
+    s.ev.origin.resource_id = env.resource_id;
+    s.ev.origin.time = env.time;
+    s.ev.origin.pod = env.pod;
+    s.log_raw = env.log;
+    s.log_is_string = true;
+    s.log_decoded = true;
+    s.log_token = env.log_token;
+    last_was_skip = false;
+    const std::size_t before = out->events->size();
+    finish_object(s, record_format::unknown, place);
+    if (out->events->size() == before + 1) out->events->back().origin.record = trim_token(std::string_view(data, len));
+    return true;
+  }
+
   error_code parse_document(const char* data, std::size_t len) {
     od::document doc;
     field = {};
     abandoned = false;
+    if (aks_fast_path() && len > 0 && data[0] == '{' && fast_paths.enabled && try_aks_record(data, len)) {
+      ++fast_paths.aks_records;
+      return SUCCESS;
+    }
     if (auto e = outer.iterate(data, len, len + simdjson::SIMDJSON_PADDING).get(doc); e) return e;
     od::json_type t;
     if (auto e = doc.type().get(t); e) return e;

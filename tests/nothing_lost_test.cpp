@@ -16,24 +16,9 @@
 #include "test_util.h"
 
 using namespace k8saudit;
+using k8saudit::test::prng;
 
 namespace {
-
-// splitmix64: the same sequence on every platform (std:: distributions are not portable).
-struct prng {
-  std::uint64_t s;
-  std::uint64_t next() {
-    std::uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  std::size_t below(std::size_t n) { return static_cast<std::size_t>(next() % n); }
-  template <std::size_t N>
-  std::string_view pick(const std::string_view (&a)[N]) {
-    return a[below(N)];
-  }
-};
 
 constexpr std::string_view verbs[] = {"get", "list", "watch", "create", "update", "patch", "delete"};
 constexpr std::string_view resources[] = {"pods", "secrets", "configmaps", "leases", "deployments", "events"};

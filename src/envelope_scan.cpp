@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: Apache-2.0
+// See envelope_scan.h. Compiled with the parser's SIMD flags: the string decoder copies 32 (AVX2)
+// or 16 (SSE2) bytes at a time and stops only at a quote, a backslash or a control character.
+#include "envelope_scan.h"
+
+#include <cstdint>
+#include <cstring>
+
+#if defined(__AVX2__) || defined(__SSE2__)
+#include <immintrin.h>
+#endif
+
+namespace k8saudit::detail {
+namespace {
+
+constexpr bool is_ws(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+const char* skip_ws(const char* p, const char* end) noexcept {
+  while (p < end && is_ws(*p)) ++p;
+  return p;
+}
+
+int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Four hex digits at p (p + 4 <= end checked by the caller), or -1.
+long hex4(const char* p) noexcept {
+  long v = 0;
+  for (int i = 0; i < 4; ++i) {
+    const int d = hex_value(p[i]);
+    if (d < 0) return -1;
+    v = (v << 4) | d;
+  }
+  return v;
+}
+
+char* put_utf8(std::uint32_t cp, char* d) noexcept {
+  if (cp < 0x80) {
+    *d++ = static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    *d++ = static_cast<char>(0xC0 | (cp >> 6));
+    *d++ = static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    *d++ = static_cast<char>(0xE0 | (cp >> 12));
+    *d++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    *d++ = static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    *d++ = static_cast<char>(0xF0 | (cp >> 18));
+    *d++ = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    *d++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    *d++ = static_cast<char>(0x80 | (cp & 0x3F));
+  }
+  return d;
+}
+
+// Bit i of the masks: byte p[i] (i < 32) is a quote, a backslash, a control character (< 0x20).
+struct block_masks {
+  std::uint32_t quote, backslash, control;
+  [[nodiscard]] std::uint32_t special() const noexcept { return quote | backslash | control; }
+};
+
+inline block_masks masks_of(const char* p) noexcept {
+#if defined(__AVX2__)
+  const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  return {static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"')))),
+          static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\')))),
+          static_cast<std::uint32_t>(
+              _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1F)), v)))};
+#elif defined(__SSE2__)
+  const auto half = [](const char* q, std::uint32_t& quote, std::uint32_t& backslash, std::uint32_t& control, int shift) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+    quote |= static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')))) << shift;
+    backslash |= static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))) << shift;
+    control |= static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v)))
+               << shift;
+  };
+  block_masks m{0, 0, 0};
+  half(p, m.quote, m.backslash, m.control, 0);
+  half(p + 16, m.quote, m.backslash, m.control, 16);
+  return m;
+#else
+  block_masks m{0, 0, 0};
+  for (int i = 0; i < 32; ++i) {
+    const auto c = static_cast<unsigned char>(p[i]);
+    m.quote |= std::uint32_t{c == '"'} << i;
+    m.backslash |= std::uint32_t{c == '\\'} << i;
+    m.control |= std::uint32_t{c < 0x20} << i;
+  }
+  return m;
+#endif
+}
+
+inline void copy32(char* d, const char* s) noexcept { std::memcpy(d, s, 32); }
+
+#if defined(__SSSE3__)
+// Left-packing 8 bytes: for each mask of bytes to drop, the shuffle that moves the kept bytes
+// to the front, in order (0x80 clears the rest).
+struct pack_table {
+  std::uint64_t shuffle[256];
+};
+
+constexpr pack_table make_pack_table() noexcept {
+  pack_table t{};
+  for (unsigned drop = 0; drop < 256; ++drop) {
+    std::uint64_t v = 0x8080808080808080ULL;
+    unsigned k = 0;
+    for (unsigned b = 0; b < 8; ++b) {
+      if ((drop >> b & 1) != 0) continue;
+      v = (v & ~(std::uint64_t{0xFF} << (8 * k))) | (std::uint64_t{b} << (8 * k));
+      ++k;
+    }
+    t.shuffle[drop] = v;
+  }
+  return t;
+}
+
+alignas(64) constexpr pack_table pack = make_pack_table();
+
+inline std::uint32_t slashes_of(const char* p) noexcept {
+#if defined(__AVX2__)
+  const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  return static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('/'))));
+#else
+  const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16));
+  return static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(lo, _mm_set1_epi8('/')))) |
+         static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(hi, _mm_set1_epi8('/')))) << 16;
+#endif
+}
+
+// Copies the 32 bytes at s to d without the bytes whose bit is set in `drop`; returns the
+// number written (d has room for 32 + 8).
+inline unsigned copy32_dropping(char* d, const char* s, std::uint32_t drop) noexcept {
+  unsigned n = 0;
+  for (unsigned lane = 0; lane < 4; ++lane) {
+    const unsigned m = drop >> (8 * lane) & 0xFF;
+    const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(s + 8 * lane));
+    const __m128i order = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(&pack.shuffle[m]));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(d + n), _mm_shuffle_epi8(bytes, order));
+    n += 8 - static_cast<unsigned>(__builtin_popcount(m));
+  }
+  return n;
+}
+#endif
+
+// Bits of positions >= n (n <= 32).
+constexpr std::uint32_t from_bit(unsigned n) noexcept { return n >= 32 ? 0 : ~std::uint32_t{0} << n; }
+
+// A string without escapes or control characters, from its opening quote at p: its content,
+// and p moved past the closing quote. False for anything else.
+bool plain_string(const char*& p, const char* end, std::string_view& out) noexcept {
+  for (const char* q = p + 1; q < end; q += 32) {
+    const block_masks m = masks_of(q);
+    const std::uint32_t special = m.special();
+    if (special == 0) continue;
+    const unsigned i = static_cast<unsigned>(__builtin_ctz(special));
+    if ((m.quote >> i & 1) == 0 || q + i >= end) return false;
+    out = std::string_view(p + 1, static_cast<std::size_t>(q + i - p - 1));
+    p = q + i + 1;
+    return true;
+  }
+  return false;
+}
+
+// After a member's value: `,` (true, more members) or `}` (true, `done` set); false otherwise.
+bool member_end(const char*& p, const char* end, bool& done) noexcept {
+  p = skip_ws(p, end);
+  if (p >= end) return false;
+  if (*p == ',') {
+    p = skip_ws(p + 1, end);
+    return true;
+  }
+  if (*p == '}') {
+    ++p;
+    done = true;
+    return true;
+  }
+  return false;
+}
+
+// A member's key and its colon, from the opening quote at p; p is left on the value.
+bool member_key(const char*& p, const char* end, std::string_view& key) noexcept {
+  if (p >= end || *p != '"' || !plain_string(p, end, key)) return false;
+  p = skip_ws(p, end);
+  if (p >= end || *p != ':') return false;
+  p = skip_ws(p + 1, end);
+  return p < end;
+}
+
+// The object `properties`: plain strings, `log` decoded into log_out.
+bool scan_properties(const char*& p, const char* end, char* log_out, aks_envelope& out, bool& have_log) noexcept {
+  ++p;  // '{'
+  p = skip_ws(p, end);
+  if (p < end && *p == '}') {
+    ++p;
+    return true;
+  }
+  for (bool done = false; !done;) {
+    std::string_view key;
+    if (!member_key(p, end, key) || *p != '"') return false;
+    if (key == "log") {
+      if (have_log) return false;  // a repeated log: the general path decides
+      char* log_end = nullptr;
+      const char* after = unescape_string(p + 1, end, log_out, log_end);
+      if (after == nullptr) return false;
+      out.log = std::string_view(log_out, static_cast<std::size_t>(log_end - log_out));
+      out.log_token = std::string_view(p, static_cast<std::size_t>(after - p));
+      have_log = true;
+      p = after;
+    } else {
+      std::string_view value;
+      if (!plain_string(p, end, value)) return false;
+      if (key == "pod") out.pod = value;
+    }
+    if (!member_end(p, end, done)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+const char* unescape_string(const char* src, const char* end, char* dst, char*& dst_end) noexcept {
+  // Block by block; within a block, from one special byte to the next (escaped JSON has a
+  // backslash every few bytes: the block's masks are computed once, not once per escape).
+  while (src < end) {
+    const block_masks m = masks_of(src);
+    std::uint32_t special = m.special();
+    copy32(dst, src);
+    if (special == 0) {
+      src += 32;
+      dst += 32;
+      continue;
+    }
+#if defined(__SSSE3__)
+    // The common block of an event held in a string: its only escapes are \", \\ and \/ (the
+    // escaped character stands for itself), none crosses the block's end, and it holds no
+    // closing quote. Which backslashes escape is found from the runs of backslashes, without
+    // a branch per escape; then they are dropped in one go.
+    // Most often every backslash is followed by a quote: the backslashes are the bytes to drop.
+    if (end - src > 32 && m.control == 0 && (m.backslash << 1) == m.quote && (m.backslash >> 31) == 0) {
+      dst += copy32_dropping(dst, src, m.backslash);
+      src += 32;
+      continue;
+    }
+    // A run of backslashes reaching the block's end is left for the next block.
+    const unsigned width = (m.backslash >> 31) == 0 ? 32 : 32 - static_cast<unsigned>(__builtin_clz(~m.backslash | 1));
+    if (end - src > 32 && m.control == 0 && width > 1) {
+      constexpr std::uint64_t even = 0x5555555555555555ULL, odd = ~even;
+      const std::uint64_t inside = (std::uint64_t{1} << width) - 1;
+      const std::uint64_t bs = m.backslash & inside;
+      const std::uint64_t quote = m.quote & inside;
+      const std::uint64_t starts = bs & ~(bs << 1);
+      const std::uint64_t even_starts = starts & even, odd_starts = starts & odd;
+      const std::uint64_t after_even_runs = (bs + even_starts) & ~bs;  // the byte after each run
+      const std::uint64_t after_odd_runs = (bs + odd_starts) & ~bs;
+      const std::uint64_t even_runs = bs & ~(bs + even_starts);  // the runs starting at even bits
+      const std::uint64_t drop = (even_runs & even) | (bs & ~even_runs & odd);  // 1st, 3rd, ... of a run
+      // escaped non-backslashes: after a run of odd length
+      const std::uint64_t escaped = (after_even_runs & odd) | (after_odd_runs & even);
+      if ((quote & ~escaped) == 0 && (escaped & ~(quote | slashes_of(src))) == 0) {
+        dst += copy32_dropping(dst, src, static_cast<std::uint32_t>(drop | ~inside));
+        src += width;
+        continue;
+      }
+    }
+#endif
+    unsigned done = 0;  // bytes of the block consumed
+    for (;;) {
+      const unsigned i = static_cast<unsigned>(__builtin_ctz(special));
+      copy32(dst, src + done);  // the bytes [done, i)
+      dst += i - done;
+      if (src + i >= end || (m.backslash >> i & 1) == 0) {
+        if (src + i >= end || (m.quote >> i & 1) == 0) return nullptr;  // past the record, or a control character
+        dst_end = dst;
+        return src + i + 1;
+      }
+      const char* esc = src + i;
+      if (esc + 1 >= end) return nullptr;
+      unsigned used = 2;
+      if (esc[1] == '"') {  // by far the most common escape
+        *dst++ = '"';
+      } else {
+      switch (esc[1]) {
+        case '"': *dst++ = '"'; break;
+        case '\\': *dst++ = '\\'; break;
+        case '/': *dst++ = '/'; break;
+        case 'b': *dst++ = '\b'; break;
+        case 'f': *dst++ = '\f'; break;
+        case 'n': *dst++ = '\n'; break;
+        case 'r': *dst++ = '\r'; break;
+        case 't': *dst++ = '\t'; break;
+        case 'u': {
+          if (end - esc < 6) return nullptr;
+          long cp = hex4(esc + 2);
+          if (cp < 0 || (cp >= 0xDC00 && cp <= 0xDFFF)) return nullptr;
+          if (cp >= 0xD800 && cp <= 0xDBFF) {
+            if (end - esc < 12 || esc[6] != '\\' || esc[7] != 'u') return nullptr;
+            const long lo = hex4(esc + 8);
+            if (lo < 0xDC00 || lo > 0xDFFF) return nullptr;
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            used = 12;
+          } else {
+            used = 6;
+          }
+          dst = put_utf8(static_cast<std::uint32_t>(cp), dst);
+          break;
+        }
+        default: return nullptr;
+      }
+      }
+      done = i + used;
+      special &= from_bit(done);
+      if (special == 0) {
+        if (done < 32) {
+          copy32(dst, src + done);
+          dst += 32 - done;
+          done = 32;
+        }
+        src += done;
+        break;
+      }
+    }
+  }
+  return nullptr;
+}
+
+bool scan_aks_envelope(const char* data, std::size_t len, char* log_out, bool (*ignorable)(std::string_view),
+                       aks_envelope& out) noexcept {
+  const char* const end = data + len;
+  const char* p = skip_ws(data, end);
+  if (p >= end || *p != '{') return false;
+  p = skip_ws(p + 1, end);
+  bool have_properties = false, have_log = false;
+  for (bool done = false; !done;) {
+    std::string_view key;
+    if (!member_key(p, end, key)) return false;
+    if (key == "properties") {
+      if (have_properties || *p != '{') return false;
+      have_properties = true;
+      if (!scan_properties(p, end, log_out, out, have_log)) return false;
+    } else {
+      std::string_view value;
+      if (*p != '"' || !plain_string(p, end, value)) return false;
+      if (key == "category") {
+        out.category = value;
+      } else if (key == "operationName") {
+        out.operation_name = value;
+      } else if (key == "resourceId") {
+        out.resource_id = value;
+      } else if (key == "time") {
+        out.time = value;
+      } else if (!ignorable(key)) {
+        return false;
+      }
+    }
+    if (!member_end(p, end, done)) return false;
+  }
+  return have_log && skip_ws(p, end) == end;
+}
+
+}  // namespace k8saudit::detail

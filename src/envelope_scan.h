@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// The fast path for AKS diagnostic records (PT1H.json lines, `--input-format aks`): one light pass
+// over the envelope that unescapes `properties.log` straight into a padded buffer, so the escaped
+// event is read once instead of three times (simdjson's first stage over the record, its string
+// decoder, then the first stage over the event). Only the common shape is accepted; anything
+// else returns false and the record goes through the general parser, which has the last word
+// on every error. What the fast path accepts is valid JSON, and it reads the same values the
+// general path would.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace k8saudit::detail {
+
+/// What an AKS record's envelope holds. Views point into the record, `log` into the caller's
+/// buffer.
+struct aks_envelope {
+  std::string_view category{}, operation_name{}, resource_id{}, time{}, pod{};
+  std::string_view log{};  ///< properties.log, unescaped
+  std::string_view log_token{};  ///< properties.log as it is in the record, quotes included
+};
+
+/// Scans [data, data + len) (readable up to data + len + 64) as an AKS record of the common
+/// shape: one object whose members are `properties` (an object of plain strings holding the
+/// string `log`) and plain strings (no escapes, no control characters) under the envelope's keys
+/// or keys `ignorable` accepts. `log_out` must have room for len + 64 bytes; the unescaped `log`
+/// is written there. The caller validates the record's UTF-8. Returns false, with `out`
+/// unspecified, for any other shape.
+bool scan_aks_envelope(const char* data, std::size_t len, char* log_out, bool (*ignorable)(std::string_view key),
+                       aks_envelope& out) noexcept;
+
+/// Decodes the JSON string content at `src` (just after the opening quote; readable up to
+/// end + 64) into `dst` (room for end - src + 64 bytes) up to the closing quote. Returns the
+/// byte after that quote and sets `dst_end`, or nullptr for a raw control character, a bad
+/// escape, an unpaired surrogate or no closing quote before `end`.
+const char* unescape_string(const char* src, const char* end, char* dst, char*& dst_end) noexcept;
+
+}  // namespace k8saudit::detail

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: Apache-2.0
+// The AKS fast path (src/envelope_scan.h): its string decoder against the reference decoder of
+// json_scan.h, and the reader's outcomes with the fast path on and off, on valid AKS records and
+// on records damaged by a seeded PRNG. The fast path must be invisible: same events, same
+// errors (code, field, line, offset, detail), same counters.
+#include <doctest/doctest.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "envelope_scan.h"
+#include "event_parser.h"
+#include "json_scan.h"
+#include "test_util.h"
+
+using namespace k8saudit;
+using k8saudit::test::prng;
+
+namespace {
+
+// "<decoded>|<index past the closing quote>", or nullopt when rejected. `rest` follows an
+// opening quote.
+std::optional<std::string> fast_decode(std::string_view rest) {
+  std::string in(rest);
+  in.append(64, '"');  // padding the decoder may read: quotes, to tempt it past the end
+  std::string out(rest.size() + 64, '\0');
+  char* out_end = nullptr;
+  const char* after = detail::unescape_string(in.data(), in.data() + rest.size(), out.data(), out_end);
+  if (after == nullptr) return std::nullopt;
+  return std::string(out.data(), out_end) + "|" + std::to_string(after - in.data());
+}
+
+std::optional<std::string> reference_decode(std::string_view rest) {
+  std::string t(1, '"');
+  t += rest;
+  const std::size_t e = detail::skip_string(t, 0);
+  if (e == std::string::npos) return std::nullopt;
+  const std::string_view content = std::string_view(t).substr(1, e - 2);
+  for (const char c : content) {
+    if (static_cast<unsigned char>(c) < 0x20) return std::nullopt;
+  }
+  std::string out;
+  if (!detail::unescape(content, out)) return std::nullopt;
+  return out + "|" + std::to_string(e - 1);
+}
+
+constexpr std::string_view pieces[] = {
+    "a", "bcdefgh", R"(\")", R"(\")", R"(\")", R"(\\)", R"(\\)", R"(\/)", "/", R"(\n)", R"(\t)", R"(\u0026)",
+    R"(\u00e9)", R"(\uD83D\uDE00)", R"(\ud83d)", R"(\udc00)", R"(\x)", "\\", "\"", "\xC3\xA9", "\x01", "\t",
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", R"(\\\")", R"(\\\\\")", R"(\u12)"};
+
+// An audit event with strings that need escapes (quotes, backslashes, slashes, non-ASCII,
+// a raw newline's escape), as an AKS record in one of a few envelope shapes.
+std::string event_json(prng& g, int i) {
+  constexpr std::string_view verbs[] = {"get", "list", "update", "delete"};
+  std::string e = test::ev(i, g.pick(verbs));
+  e.pop_back();  // '}'
+  e += R"(,"annotations":{"note":"say \"hi\" to C:\\dir / caf\u00e9 )" + std::to_string(g.next() % 1000) +
+       R"(","json":"{\"a\":[1,2,{\"b\":\"\\\"\"}]}"},"requestURI":"/api/v1/pods?limit=500\u0026watch=1"})";
+  return e;
+}
+
+// `common`: the envelope has the shape the fast path takes (shape 4 has an escape in `pod`,
+// and shape 5 a number: the general path reads those).
+std::string aks_line(prng& g, int i, bool* common = nullptr) {
+  const std::string log = test::json_quote(event_json(g, i) + "\n");
+  const std::size_t shape = g.below(6);
+  if (common != nullptr) *common = shape < 4;
+  switch (shape) {
+    case 0:
+      return R"({"category":"kube-audit","operationName":"Microsoft.ContainerService/managedClusters/diagnosticLogs/Read","properties":{"containerID":"c1","log":)" +
+             log + R"(,"pod":"kube-apiserver-1","stream":"stdout"},"resourceId":"/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.CONTAINERSERVICE/MANAGEDCLUSTERS/AKS-1","time":"2025-10-07T16:19:20.647880072Z","serviceBuild":"na"})";
+    case 1:
+      return R"({ "properties" : { "log" : )" + log + R"( } , "category" : "kube-audit-admin" , "time" : "t" })";
+    case 2: return R"({"time":"t","properties":{"pod":"p","log":)" + log + "}}";
+    case 3: return R"({"category":"kube-audit","properties":{"log":)" + log + R"(,"pod":"p"},"extra":"é"})";
+    case 4: return R"({"category":"kube-audit","properties":{"log":)" + log + R"(,"pod":"p\u0041"}})";
+    default: return R"({"category":"kube-audit","properties":{"log":)" + log + R"(},"serviceBuild":3})";
+  }
+}
+
+// Damages a line: a few bytes replaced, deleted or inserted.
+void damage(prng& g, std::string& s) {
+  constexpr char bytes[] = {'"', '\\', '{', '}', ',', ':', ' ', 'x', 'u', 'n', '/', '\x01', '\xFF', '\xC3', '\n'};
+  const std::size_t n = 1 + g.below(3);
+  for (std::size_t k = 0; k < n && !s.empty(); ++k) {
+    const std::size_t at = g.below(s.size());
+    const char b = bytes[g.below(sizeof bytes)];
+    switch (g.below(3)) {
+      case 0: s[at] = b; break;
+      case 1: s.erase(at, 1); break;
+      default: s.insert(at, 1, b); break;
+    }
+  }
+}
+
+struct outcome {
+  test::read_result r;
+  std::vector<std::string> origins;
+  std::uint64_t fast{0};
+};
+
+outcome read_with(std::string_view in, bool fast, input_format format) {
+  detail::fast_paths.enabled = fast;
+  const std::uint64_t before = detail::fast_paths.aks_records;
+  reader_options opt;
+  opt.format = format;
+  reader rd(opt);
+  rd.open_memory(in, "aks");
+  outcome o;
+  batch b;
+  while (rd.next(b)) {
+    for (const event& e : b.events) {
+      const origin& og = e.origin;
+      o.origins.push_back(std::string(og.record) + "|" + std::string(og.category) + "|" + std::string(og.resource_id) + "|" +
+                          std::string(og.time) + "|" + std::string(og.pod) + "|" + std::to_string(og.line) + "|" +
+                          std::to_string(og.offset) + "|" + std::to_string(static_cast<int>(og.format)));
+      write_json(e, o.r.cat);
+      o.r.cat += '\n';
+      o.r.events.push_back(e.to_owned());
+    }
+    for (const record_error& e : b.errors) o.r.errors.push_back(e.error);
+  }
+  o.r.stats = rd.stats();
+  o.fast = detail::fast_paths.aks_records - before;
+  detail::fast_paths.enabled = true;
+  return o;
+}
+
+void check_same(const outcome& fast, const outcome& general) {
+  CHECK(fast.r.adds_up());
+  CHECK(fast.r.cat == general.r.cat);
+  CHECK(fast.origins == general.origins);
+  CHECK(fast.r.stats.records == general.r.stats.records);
+  CHECK(fast.r.stats.events == general.r.stats.events);
+  CHECK(fast.r.stats.skipped == general.r.stats.skipped);
+  CHECK(fast.r.stats.errors == general.r.stats.errors);
+  REQUIRE(fast.r.errors.size() == general.r.errors.size());
+  for (std::size_t i = 0; i < fast.r.errors.size(); ++i) {
+    const error& a = fast.r.errors[i];
+    const error& b = general.r.errors[i];
+    CAPTURE(b.line);
+    CHECK(a.code == b.code);
+    CHECK(a.line == b.line);
+    CHECK(a.offset == b.offset);
+    CHECK(a.field == b.field);
+    CHECK(a.detail == b.detail);
+  }
+  CHECK(general.fast == 0);
+}
+
+}  // namespace
+
+TEST_CASE("envelope: the block-wise string decoder agrees with the reference decoder") {
+  prng g{20261125};
+  std::size_t accepted = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string s;
+    const std::size_t n = g.below(60);
+    for (std::size_t k = 0; k < n; ++k) s += g.pick(pieces);
+    s += g.below(8) == 0 ? "" : "\" tail";
+    CAPTURE(s);
+    const auto fast = fast_decode(s);
+    const auto ref = reference_decode(s);
+    REQUIRE(fast.has_value() == ref.has_value());
+    if (fast) {
+      ++accepted;
+      CHECK(*fast == *ref);
+    }
+  }
+  CHECK(accepted > 2000);  // both outcomes are exercised
+  CHECK(accepted < 18000);
+  // Runs of backslashes reaching a block's end, at every alignment.
+  for (std::size_t pad = 0; pad < 70; ++pad) {
+    for (std::size_t run = 1; run < 6; ++run) {
+      const std::string s = std::string(pad, 'a') + std::string(run, '\\') + "\"" + std::string(40, 'b') + "\"";
+      CAPTURE(s);
+      CHECK(fast_decode(s) == reference_decode(s));
+    }
+  }
+}
+
+TEST_CASE("envelope: AKS records read the same with the fast path on and off") {
+  prng g{7};
+  std::string in;
+  std::uint64_t common = 0;
+  for (int i = 0; i < 400; ++i) {
+    bool c = false;
+    in += aks_line(g, i, &c) + "\n";
+    common += c ? 1 : 0;
+  }
+  CHECK(common > 200);
+  CHECK(common < 400);
+  for (const input_format f : {input_format::aks, input_format::auto_detect}) {
+    const outcome fast = read_with(in, true, f);
+    const outcome general = read_with(in, false, f);
+    CHECK(fast.r.events.size() == 400);
+    CHECK(fast.fast == common);
+    check_same(fast, general);
+  }
+}
+
+TEST_CASE("envelope: damaged AKS records: every outcome as the general path has it") {
+  prng g{11};
+  std::string in;
+  std::size_t damaged = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string line = aks_line(g, i);
+    if (g.below(2) == 0) {
+      damage(g, line);
+      ++damaged;
+    }
+    in += line + "\n";
+  }
+  for (const input_format f : {input_format::aks, input_format::auto_detect}) {
+    CAPTURE(static_cast<int>(f));
+    const outcome fast = read_with(in, true, f);
+    const outcome general = read_with(in, false, f);
+    check_same(fast, general);
+    CHECK(fast.fast > 1000);
+    CHECK(fast.r.errors.size() > damaged / 4);  // the damage is seen
+  }
+}
+
+TEST_CASE("envelope: the fast path applies to AKS input only, and not in strict mode") {
+  prng g{3};
+  std::string line;
+  for (bool common = false; !common;) line = aks_line(g, 1, &common) + "\n";
+  CHECK(read_with(line, true, input_format::aks).fast == 1);
+  CHECK(read_with(line, true, input_format::jsonl).fast == 0);
+  detail::fast_paths.enabled = true;
+  const std::uint64_t before = detail::fast_paths.aks_records;
+  reader_options strict;
+  strict.validate_all = true;
+  const auto r = test::read_all(line, strict);
+  CHECK(r.events.size() == 1);
+  CHECK(detail::fast_paths.aks_records == before);
+}

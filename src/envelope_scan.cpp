@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// See envelope_scan.h. Compiled with the parser's SIMD flags: the string decoder copies 32 (AVX2)
-// or 16 (SSE2) bytes at a time and stops only at a quote, a backslash or a control character.
+// See envelope_scan.h. Compiled with the parser's SIMD flags. Strings are looked at 32 bytes at
+// a time (AVX2, or two SSE2 halves, or a scalar loop): their quote, backslash and control-byte
+// masks. The decoder drops the escaping backslashes of a block with a table shuffle (SSSE3)
+// when its only escapes are \" \\ \/, and otherwise goes escape by escape.
 #include "envelope_scan.h"
 
 #include <cstdint>

@@ -12,22 +12,13 @@
 
 #include <k8saudit/sketches.h>
 
+#include "test_util.h"
+
 using namespace k8saudit;
 
 namespace {
 
-// splitmix64: the same sequence on every platform (std::*_distribution is not).
-struct rng {
-  std::uint64_t state;
-  std::uint64_t next() {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
-  std::uint64_t below(std::uint64_t n) { return next() % n; }
-};
+using rng = test::prng;
 
 std::string value_name(std::string_view prefix, std::uint64_t i) { return std::string(prefix) + std::to_string(i); }
 

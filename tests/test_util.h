@@ -45,6 +45,7 @@ struct prng {
     return z ^ (z >> 31);
   }
   std::size_t below(std::size_t n) { return static_cast<std::size_t>(next() % n); }
+  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
   template <std::size_t N>
   std::string_view pick(const std::string_view (&a)[N]) {
     return a[below(N)];

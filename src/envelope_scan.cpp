@@ -193,8 +193,8 @@ bool member_key(const char*& p, const char* end, std::string_view& key) noexcept
   return p < end;
 }
 
-// The object `properties`: plain strings, `log` decoded into log_out.
-bool scan_properties(const char*& p, const char* end, char* log_out, aks_envelope& out, bool& have_log) noexcept {
+// The object `properties`: plain strings, `log` decoded into a buffer from `mem`.
+bool scan_properties(const char*& p, const char* end, arena& mem, aks_envelope& out, bool& have_log) noexcept {
   ++p;  // '{'
   p = skip_ws(p, end);
   if (p < end && *p == '}') {
@@ -206,6 +206,11 @@ bool scan_properties(const char*& p, const char* end, char* log_out, aks_envelop
     if (!member_key(p, end, key) || *p != '"') return false;
     if (key == "log") {
       if (have_log) return false;  // a repeated log: the general path decides
+      // Room for the rest of the record, which the decoded log cannot outgrow, and the padding.
+      out.buffer_size = static_cast<std::size_t>(end - p) + 64;
+      out.buffer = mem.allocate(out.buffer_size);
+      if (out.buffer == nullptr) return false;
+      char* const log_out = out.buffer;
       char* log_end = nullptr;
       const char* after = unescape_string(p + 1, end, log_out, log_end);
       if (after == nullptr) return false;
@@ -330,7 +335,7 @@ const char* unescape_string(const char* src, const char* end, char* dst, char*& 
   return nullptr;
 }
 
-bool scan_aks_envelope(const char* data, std::size_t len, char* log_out, bool (*ignorable)(std::string_view),
+bool scan_aks_envelope(const char* data, std::size_t len, arena& mem, bool (*ignorable)(std::string_view),
                        aks_envelope& out) noexcept {
   const char* const end = data + len;
   const char* p = skip_ws(data, end);
@@ -343,7 +348,7 @@ bool scan_aks_envelope(const char* data, std::size_t len, char* log_out, bool (*
     if (key == "properties") {
       if (have_properties || *p != '{') return false;
       have_properties = true;
-      if (!scan_properties(p, end, log_out, out, have_log)) return false;
+      if (!scan_properties(p, end, mem, out, have_log)) return false;
     } else {
       std::string_view value;
       if (*p != '"' || !plain_string(p, end, value)) return false;

@@ -11,11 +11,14 @@
 #include <cstddef>
 #include <string_view>
 
+#include "arena.h"
+
 namespace k8saudit::detail {
 
-/// What an AKS record's envelope holds. Views point into the record, `log` into the caller's
-/// buffer.
+/// What an AKS record's envelope holds. Views point into the record, `log` into `buffer`.
 struct aks_envelope {
+  char* buffer{nullptr};  ///< taken from the arena once `log` is met (nullptr before): the
+  std::size_t buffer_size{0};  ///< caller gives back what it does not keep (arena::shrink)
   std::string_view category{}, operation_name{}, resource_id{}, time{}, pod{};
   std::string_view log{};  ///< properties.log, unescaped
   std::string_view log_token{};  ///< properties.log as it is in the record, quotes included
@@ -24,10 +27,11 @@ struct aks_envelope {
 /// Scans [data, data + len) (readable up to data + len + 64) as an AKS record of the common
 /// shape: one object whose members are `properties` (an object of plain strings holding the
 /// string `log`) and plain strings (no escapes, no control characters) under the envelope's keys
-/// or keys `ignorable` accepts. `log_out` must have room for len + 64 bytes; the unescaped `log`
-/// is written there. The caller validates the record's UTF-8. Returns false, with `out`
-/// unspecified, for any other shape.
-bool scan_aks_envelope(const char* data, std::size_t len, char* log_out, bool (*ignorable)(std::string_view key),
+/// or keys `ignorable` accepts. `log` is unescaped into a buffer taken from `mem` when it is met
+/// (so a record of another shape usually costs no allocation), padded by 64 bytes. The caller
+/// validates the record's UTF-8 (outside log_token, the event's own parse can do it). Returns
+/// false, with `out` unspecified but for `buffer`, for any other shape.
+bool scan_aks_envelope(const char* data, std::size_t len, arena& mem, bool (*ignorable)(std::string_view key),
                        aks_envelope& out) noexcept;
 
 /// Decodes the JSON string content at `src` (just after the opening quote; readable up to

@@ -1399,9 +1399,6 @@ struct event_parser::impl {
   // simdjson at all. True when the record's outcome is emitted; false (nothing emitted, nothing
   // kept) sends the record down the general path.
   bool try_aks_record(const char* data, std::size_t len) {
-    const std::size_t room = len + simdjson::SIMDJSON_PADDING;
-    char* buf = arena_alloc(room);
-    if (buf == nullptr) return false;
     aks_envelope env;
     const auto ignorable = [](std::string_view k) { return lookup_key(k) == key::unknown; };
     // UTF-8 is checked here outside properties.log, and inside it by the event's own parse: the
@@ -1413,12 +1410,13 @@ struct event_parser::impl {
       return simdjson::validate_utf8(data, static_cast<std::size_t>(lb - data)) &&
              simdjson::validate_utf8(le, static_cast<std::size_t>(data + len - le));
     };
-    if (!scan_aks_envelope(data, len, buf, ignorable, env) || env.log.empty() ||
+    if (!scan_aks_envelope(data, len, self.arena_, ignorable, env) || env.log.empty() ||
         (!env.category.empty() && !is_audit_category(env.category)) || !valid_utf8()) {
-      self.arena_.shrink(buf, room, 0);
+      if (env.buffer != nullptr) self.arena_.shrink(env.buffer, env.buffer_size, 0);
       return false;
     }
-    self.arena_.shrink(buf, room, env.log.size() + simdjson::SIMDJSON_PADDING);
+    char* const buf = env.buffer;
+    self.arena_.shrink(buf, env.buffer_size, env.log.size() + simdjson::SIMDJSON_PADDING);
     std::memset(buf + env.log.size(), ' ', simdjson::SIMDJSON_PADDING);  // what simdjson may read past the event
     object_scan s;
     s.saw_properties = true;

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <new>
 #include <system_error>
+#include <utility>
 
 #include "envelope_scan.h"
 #include "k8saudit/time.h"
@@ -314,6 +315,10 @@ struct event_parser::impl {
   counters pending{};  // counted on commit, dropped on rollback
   bool abandoned{false};  // the top-level object's iteration stopped at an item-local error
   bool last_was_skip{false};  // the outcome just emitted by finish_object was a skip (or a format mismatch)
+  // Set by emit_wrapped when a log the fast path decoded holds invalid UTF-8: the general path's
+  // first stage fails the whole record there, so the record is a document-level error (which the
+  // reader treats differently from an emitted one: a multi-line candidate is then no document).
+  error_code decoded_log_error{SUCCESS};
 
   // ----- small readers -----------------------------------------------------------------------
   char* arena_alloc(std::size_t n) noexcept { return self.arena_.allocate(n); }
@@ -1236,8 +1241,17 @@ struct event_parser::impl {
       text = s.log_raw;  // inside the record: readable up to rec_padded_end
       padded = rec_padded_end - (text.data() + text.size()) >= static_cast<std::ptrdiff_t>(simdjson::SIMDJSON_PADDING);
     }
+    // Invalid UTF-8 in a log the fast path decoded fails the record, whatever else is wrong in
+    // the payload: the general path's first stage, over the whole record, finds it first. (A
+    // payload parsed without error has been checked by the event's own first stage.)
+    const auto decoded_log_invalid = [&] {
+      if (!s.log_decoded || simdjson::validate_utf8(s.log_token.data(), s.log_token.size())) return false;
+      decoded_log_error = simdjson::UTF8_ERROR;
+      return true;
+    };
     std::size_t first = text.find_first_not_of(" \t\r\n");
     if (first == std::string_view::npos || text[first] != '{') {
+      if (decoded_log_invalid()) return;
       return emit_error(errc::bad_envelope, log_field, "the payload is not a JSON object", at);
     }
     object_scan inner_scan;
@@ -1247,15 +1261,10 @@ struct event_parser::impl {
     error_code e = with_inner_object(text, padded, [&](od::object o, int lvl) { return scan_object(o, inner_scan, 2, lvl); });
     if (e) {
       // A wrong type inside the event names its field; a payload that is not valid JSON (or
-      // too deep) names the envelope field that holds it. Invalid UTF-8 in a log the fast path
-      // decoded is the record's error, whatever else is wrong: the general path's first stage,
-      // over the whole record, finds it first.
+      // too deep) names the envelope field that holds it.
       std::string_view f = field.empty() || !item_local(e) ? log_field : field;
-      if (s.log_decoded && !simdjson::validate_utf8(s.log_token.data(), s.log_token.size())) {
-        e = simdjson::UTF8_ERROR;
-        f = {};
-      }
       field = saved_field;
+      if (decoded_log_invalid()) return;
       return emit_error(translate(e), f, simdjson::error_message(e), at);
     }
     field = saved_field;
@@ -1396,14 +1405,15 @@ struct event_parser::impl {
 
   // The fast path for AKS records of the common shape (envelope_scan.h): properties.log is
   // unescaped once, straight into a padded arena buffer, and the envelope is not parsed by
-  // simdjson at all. True when the record's outcome is emitted; false (nothing emitted, nothing
-  // kept) sends the record down the general path.
+  // simdjson at all. True when the record's outcome is emitted, or is a document-level error
+  // left in decoded_log_error; false (nothing emitted, nothing kept) sends the record down the
+  // general path.
   bool try_aks_record(const char* data, std::size_t len) {
     aks_envelope env;
     const auto ignorable = [](std::string_view k) { return lookup_key(k) == key::unknown; };
     // UTF-8 is checked here outside properties.log, and inside it by the event's own parse: the
-    // bytes that are not escapes are copied as they are (an invalid sequence there is reported as
-    // the general path would, for the record: see emit_wrapped).
+    // bytes that are not escapes are copied as they are (an invalid sequence there fails the
+    // record as it does in the general path: see emit_wrapped).
     const auto valid_utf8 = [&] {
       const char* lb = env.log_token.data();
       const char* le = lb + env.log_token.size();
@@ -1442,7 +1452,8 @@ struct event_parser::impl {
     abandoned = false;
     if (aks_fast_path() && len > 0 && data[0] == '{' && fast_paths.enabled && try_aks_record(data, len)) {
       ++fast_paths.aks_records;
-      return SUCCESS;
+      field = {};
+      return std::exchange(decoded_log_error, SUCCESS);
     }
     if (auto e = outer.iterate(data, len, len + simdjson::SIMDJSON_PADDING).get(doc); e) return e;
     od::json_type t;

@@ -223,6 +223,46 @@ TEST_CASE("envelope: damaged AKS records: every outcome as the general path has 
   }
 }
 
+TEST_CASE("envelope: AKS records over several lines, with bad bytes in the log: as the general path has them") {
+  // A record split between envelope members is first tried line by line, then as a multi-line
+  // candidate: a log with invalid UTF-8 must fail the candidate as a whole (the lines are then
+  // read on their own), not give an error for it.
+  prng g{5};
+  std::string in;
+  for (int i = 0; i < 600; ++i) {
+    bool common = false;
+    std::string line = aks_line(g, i, &common);
+    const std::size_t log_at = line.find('"', line.find(R"("log")") + 5);  // the log's opening quote
+    REQUIRE(log_at != std::string::npos);
+    const std::size_t log_end = detail::skip_string(line, log_at);
+    REQUIRE(log_end != std::string::npos);
+    // The damage, inside the log: none, invalid UTF-8, or the event's JSON broken.
+    const std::size_t at = log_at + 2 + g.below(log_end - log_at - 3);
+    switch (g.below(3)) {
+      case 0: break;
+      case 1: line.insert(at, 1, g.below(2) == 0 ? '\xFF' : '\xC3'); break;
+      default: line.insert(at, 1, '}'); break;
+    }
+    // The split: after the log, after properties, or nowhere.
+    const std::size_t after_log = detail::skip_string(line, log_at);
+    switch (g.below(3)) {
+      case 0: line.insert(after_log, 1, '\n'); break;
+      case 1: line.insert(line.find('}', after_log) + 1, 1, '\n'); break;
+      default: break;
+    }
+    in += line + "\n";
+  }
+  for (const input_format f : {input_format::aks, input_format::auto_detect}) {
+    CAPTURE(static_cast<int>(f));
+    const outcome fast = read_with(in, true, f);
+    const outcome general = read_with(in, false, f);
+    check_same(fast, general);
+    CHECK(fast.fast > 100);
+    CHECK(fast.r.events.size() > 100);
+    CHECK(fast.r.errors.size() > 100);
+  }
+}
+
 TEST_CASE("envelope: the fast path applies to AKS input only, and not in strict mode") {
   prng g{3};
   std::string line;

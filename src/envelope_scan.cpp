@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // See envelope_scan.h. Compiled with the parser's SIMD flags. Strings are looked at 32 bytes at
-// a time (AVX2, or two SSE2 halves, or a scalar loop): their quote, backslash and control-byte
-// masks. The decoder drops the escaping backslashes of a block with a table shuffle (SSSE3)
-// when its only escapes are \" \\ \/, and otherwise goes escape by escape.
+// a time (string_blocks.h): their quote, backslash and control-byte masks. The decoder drops the
+// escaping backslashes of a block with a table shuffle (SSSE3) when its only escapes are
+// \" \\ \/, and otherwise goes escape by escape.
 #include "envelope_scan.h"
 
 #include <cstdint>
 #include <cstring>
 
-#if defined(__AVX2__) || defined(__SSE2__)
-#include <immintrin.h>
-#endif
+#include "string_blocks.h"
 
 namespace k8saudit::detail {
 namespace {
@@ -57,43 +55,6 @@ char* put_utf8(std::uint32_t cp, char* d) noexcept {
     *d++ = static_cast<char>(0x80 | (cp & 0x3F));
   }
   return d;
-}
-
-// Bit i of the masks: byte p[i] (i < 32) is a quote, a backslash, a control character (< 0x20).
-struct block_masks {
-  std::uint32_t quote, backslash, control;
-  [[nodiscard]] std::uint32_t special() const noexcept { return quote | backslash | control; }
-};
-
-inline block_masks masks_of(const char* p) noexcept {
-#if defined(__AVX2__)
-  const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-  return {static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"')))),
-          static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\')))),
-          static_cast<std::uint32_t>(
-              _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1F)), v)))};
-#elif defined(__SSE2__)
-  const auto half = [](const char* q, std::uint32_t& quote, std::uint32_t& backslash, std::uint32_t& control, int shift) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
-    quote |= static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')))) << shift;
-    backslash |= static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))) << shift;
-    control |= static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v)))
-               << shift;
-  };
-  block_masks m{0, 0, 0};
-  half(p, m.quote, m.backslash, m.control, 0);
-  half(p + 16, m.quote, m.backslash, m.control, 16);
-  return m;
-#else
-  block_masks m{0, 0, 0};
-  for (int i = 0; i < 32; ++i) {
-    const auto c = static_cast<unsigned char>(p[i]);
-    m.quote |= std::uint32_t{c == '"'} << i;
-    m.backslash |= std::uint32_t{c == '\\'} << i;
-    m.control |= std::uint32_t{c < 0x20} << i;
-  }
-  return m;
-#endif
 }
 
 inline void copy32(char* d, const char* s) noexcept { std::memcpy(d, s, 32); }

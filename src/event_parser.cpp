@@ -14,6 +14,7 @@
 
 #include "envelope_scan.h"
 #include "k8saudit/time.h"
+#include "string_blocks.h"
 
 namespace k8saudit::detail {
 namespace {
@@ -345,6 +346,10 @@ struct event_parser::impl {
     }
     od::raw_json_string rjs;
     if (auto e = v.get_raw_json_string().get(rjs); e) return e;
+    if (const std::ptrdiff_t n = unescaped_length(tok.data() + 1, tok.data() + tok.size()); n >= 0) {
+      out_sv = std::string_view(tok.data() + 1, static_cast<std::size_t>(n));
+      return SUCCESS;
+    }
     tok = trim_token(tok);
     std::string_view content = tok.substr(1, tok.size() - 2);
     if (std::memchr(content.data(), '\\', content.size()) == nullptr) {
@@ -478,7 +483,12 @@ struct event_parser::impl {
   error_code read_key(od::field& f, std::string_view& k) {
     od::raw_json_string rk = f.key();
     const char* p = rk.raw();
-    // Stage 1 validated the string, so its closing quote exists: keys are short, scan for it.
+    // Stage 1 validated the key, so its closing quote exists, with the document's padding after
+    // it (the bound only sends very long keys down the loop below).
+    if (const std::ptrdiff_t n = unescaped_length(p, p + 4096); n >= 0) {
+      k = std::string_view(p, static_cast<std::size_t>(n));
+      return SUCCESS;
+    }
     const char* q = p;
     bool escaped = false;
     while (*q != '"') {

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: Apache-2.0
+// JSON string bytes looked at 32 at a time: the masks of quotes, backslashes and control bytes
+// of a block (AVX2, two SSE2 halves, or a scalar loop), and the length of a string that has no
+// escape. Internal, and included only by sources compiled with the parser's SIMD flags
+// (event_parser.cpp, envelope_scan.cpp: see src/CMakeLists.txt), so that these inline functions
+// have one definition.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#if defined(__AVX2__) || defined(__SSE2__)
+#include <immintrin.h>
+#endif
+
+namespace k8saudit::detail {
+
+/// Bit i of the masks: byte p[i] (i < 32) is a quote, a backslash, a control character (< 0x20).
+struct block_masks {
+  std::uint32_t quote, backslash, control;
+  [[nodiscard]] std::uint32_t special() const noexcept { return quote | backslash | control; }
+};
+
+/// The masks of the 32 bytes at p (all readable).
+inline block_masks masks_of(const char* p) noexcept {
+#if defined(__AVX2__)
+  const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  return {static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"')))),
+          static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\')))),
+          static_cast<std::uint32_t>(
+              _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1F)), v)))};
+#elif defined(__SSE2__)
+  const auto half = [](const char* q, std::uint32_t& quote, std::uint32_t& backslash, std::uint32_t& control, int shift) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+    quote |= static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')))) << shift;
+    backslash |= static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))) << shift;
+    control |= static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v)))
+               << shift;
+  };
+  block_masks m{0, 0, 0};
+  half(p, m.quote, m.backslash, m.control, 0);
+  half(p + 16, m.quote, m.backslash, m.control, 16);
+  return m;
+#else
+  block_masks m{0, 0, 0};
+  for (int i = 0; i < 32; ++i) {
+    const auto c = static_cast<unsigned char>(p[i]);
+    m.quote |= std::uint32_t{c == '"'} << i;
+    m.backslash |= std::uint32_t{c == '\\'} << i;
+    m.control |= std::uint32_t{c < 0x20} << i;
+  }
+  return m;
+#endif
+}
+
+/// The quote and backslash bits of the 32 bytes at p (all readable): bit i of the result is
+/// set when p[i] is either.
+inline std::uint32_t quote_or_backslash(const char* p) noexcept {
+#if defined(__AVX2__)
+  const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  return static_cast<std::uint32_t>(_mm256_movemask_epi8(
+      _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"')), _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\')))));
+#else
+  const block_masks m = masks_of(p);
+  return m.quote | m.backslash;
+#endif
+}
+
+/// For the content of a JSON string that simdjson's first stage has validated (it has a closing
+/// quote), from `p` just after the opening quote: its length when no backslash comes before the
+/// closing quote, else -1 (an escape: the caller decodes it). Reads whole 32-byte blocks, so
+/// the input must stay readable for 32 bytes past the closing quote (simdjson's padding).
+/// `limit` bounds the search: -1 when no quote or backslash is found before it.
+inline std::ptrdiff_t unescaped_length(const char* p, const char* limit) noexcept {
+  for (const char* q = p; q < limit; q += 32) {
+    const std::uint32_t m = quote_or_backslash(q);
+    if (m == 0) continue;
+    const char* at = q + __builtin_ctz(m);
+    return *at == '"' && at < limit ? at - p : -1;
+  }
+  return -1;
+}
+
+}  // namespace k8saudit::detail

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "json_scan.h"
 #include "string_blocks.h"
 
 namespace k8saudit::detail {
@@ -18,43 +19,6 @@ constexpr bool is_ws(char c) noexcept { return c == ' ' || c == '\n' || c == '\r
 const char* skip_ws(const char* p, const char* end) noexcept {
   while (p < end && is_ws(*p)) ++p;
   return p;
-}
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Four hex digits at p (p + 4 <= end checked by the caller), or -1.
-long hex4(const char* p) noexcept {
-  long v = 0;
-  for (int i = 0; i < 4; ++i) {
-    const int d = hex_value(p[i]);
-    if (d < 0) return -1;
-    v = (v << 4) | d;
-  }
-  return v;
-}
-
-char* put_utf8(std::uint32_t cp, char* d) noexcept {
-  if (cp < 0x80) {
-    *d++ = static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    *d++ = static_cast<char>(0xC0 | (cp >> 6));
-    *d++ = static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    *d++ = static_cast<char>(0xE0 | (cp >> 12));
-    *d++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    *d++ = static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    *d++ = static_cast<char>(0xF0 | (cp >> 18));
-    *d++ = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    *d++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    *d++ = static_cast<char>(0x80 | (cp & 0x3F));
-  }
-  return d;
 }
 
 inline void copy32(char* d, const char* s) noexcept { std::memcpy(d, s, 32); }
@@ -248,39 +212,14 @@ const char* unescape_string(const char* src, const char* end, char* dst, char*& 
       }
       const char* esc = src + i;
       if (esc + 1 >= end) return nullptr;
-      unsigned used = 2;
-      if (esc[1] == '"') {  // by far the most common escape
-        *dst++ = '"';
+      std::size_t used = 2;
+      if (esc[1] == '"' || esc[1] == '\\' || esc[1] == '/') {  // the common escapes: the character itself
+        *dst++ = esc[1];
       } else {
-      switch (esc[1]) {
-        case '"': *dst++ = '"'; break;
-        case '\\': *dst++ = '\\'; break;
-        case '/': *dst++ = '/'; break;
-        case 'b': *dst++ = '\b'; break;
-        case 'f': *dst++ = '\f'; break;
-        case 'n': *dst++ = '\n'; break;
-        case 'r': *dst++ = '\r'; break;
-        case 't': *dst++ = '\t'; break;
-        case 'u': {
-          if (end - esc < 6) return nullptr;
-          long cp = hex4(esc + 2);
-          if (cp < 0 || (cp >= 0xDC00 && cp <= 0xDFFF)) return nullptr;
-          if (cp >= 0xD800 && cp <= 0xDBFF) {
-            if (end - esc < 12 || esc[6] != '\\' || esc[7] != 'u') return nullptr;
-            const long lo = hex4(esc + 8);
-            if (lo < 0xDC00 || lo > 0xDFFF) return nullptr;
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            used = 12;
-          } else {
-            used = 6;
-          }
-          dst = put_utf8(static_cast<std::uint32_t>(cp), dst);
-          break;
-        }
-        default: return nullptr;
+        used = decode_escape(esc, end, dst);
+        if (used == 0) return nullptr;
       }
-      }
-      done = i + used;
+      done = i + static_cast<unsigned>(used);
       special &= from_bit(done);
       if (special == 0) {
         if (done < 32) {

@@ -15,35 +15,6 @@ std::size_t skip_ws(std::string_view t, std::size_t i) noexcept {
   return i;
 }
 
-bool read_hex4(std::string_view s, std::size_t i, std::uint32_t& v) noexcept {
-  if (i + 4 > s.size()) return false;
-  v = 0;
-  for (std::size_t k = 0; k < 4; ++k) {
-    int h = hex_value(s[i + k]);
-    if (h < 0) return false;
-    v = (v << 4) | static_cast<std::uint32_t>(h);
-  }
-  return true;
-}
-
-void append_utf8(std::uint32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 }  // namespace
 
 std::size_t skip_string(std::string_view t, std::size_t i) noexcept {
@@ -85,44 +56,84 @@ std::size_t skip_value(std::string_view t, std::size_t i) noexcept {
   return i;
 }
 
+namespace {
+
+// Four hex digits at p (all readable), or -1.
+long hex4(const char* p) noexcept {
+  long v = 0;
+  for (int i = 0; i < 4; ++i) {
+    const int d = hex_value(p[i]);
+    if (d < 0) return -1;
+    v = (v << 4) | d;
+  }
+  return v;
+}
+
+char* put_utf8(std::uint32_t cp, char* d) noexcept {
+  if (cp < 0x80) {
+    *d++ = static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    *d++ = static_cast<char>(0xC0 | (cp >> 6));
+    *d++ = static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    *d++ = static_cast<char>(0xE0 | (cp >> 12));
+    *d++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    *d++ = static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    *d++ = static_cast<char>(0xF0 | (cp >> 18));
+    *d++ = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    *d++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    *d++ = static_cast<char>(0x80 | (cp & 0x3F));
+  }
+  return d;
+}
+
+}  // namespace
+
+std::size_t decode_escape(const char* esc, const char* end, char*& dst) noexcept {
+  if (end - esc < 2) return 0;
+  switch (esc[1]) {
+    case '"': *dst++ = '"'; return 2;
+    case '\\': *dst++ = '\\'; return 2;
+    case '/': *dst++ = '/'; return 2;
+    case 'b': *dst++ = '\b'; return 2;
+    case 'f': *dst++ = '\f'; return 2;
+    case 'n': *dst++ = '\n'; return 2;
+    case 'r': *dst++ = '\r'; return 2;
+    case 't': *dst++ = '\t'; return 2;
+    case 'u': break;
+    default: return 0;
+  }
+  if (end - esc < 6) return 0;
+  long cp = hex4(esc + 2);
+  std::size_t used = 6;
+  if (cp < 0 || (cp >= 0xDC00 && cp <= 0xDFFF)) return 0;
+  if (cp >= 0xD800 && cp <= 0xDBFF) {
+    if (end - esc < 12 || esc[6] != '\\' || esc[7] != 'u') return 0;
+    const long lo = hex4(esc + 8);
+    if (lo < 0xDC00 || lo > 0xDFFF) return 0;
+    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+    used = 12;
+  }
+  dst = put_utf8(static_cast<std::uint32_t>(cp), dst);
+  return used;
+}
+
 bool unescape(std::string_view s, std::string& out) {
   out.clear();
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c != '\\') {
-      out += c;
-      continue;
-    }
-    if (++i >= s.size()) return false;
-    switch (s[i]) {
-      case '"': out += '"'; break;
-      case '\\': out += '\\'; break;
-      case '/': out += '/'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
-      case 'u': {
-        std::uint32_t cp = 0;
-        if (!read_hex4(s, i + 1, cp)) return false;
-        i += 4;
-        if (cp >= 0xD800 && cp <= 0xDBFF) {
-          std::uint32_t lo = 0;
-          if (i + 2 >= s.size() || s[i + 1] != '\\' || s[i + 2] != 'u' || !read_hex4(s, i + 3, lo) ||
-              lo < 0xDC00 || lo > 0xDFFF) {
-            return false;
-          }
-          i += 6;
-          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-          return false;
-        }
-        append_utf8(cp, out);
-        break;
-      }
-      default: return false;
-    }
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  while (p < end) {
+    const auto* bs = static_cast<const char*>(std::memchr(p, '\\', static_cast<std::size_t>(end - p)));
+    if (bs == nullptr) bs = end;
+    out.append(p, bs);
+    if (bs == end) break;
+    char buf[4];
+    char* d = buf;
+    const std::size_t used = decode_escape(bs, end, d);
+    if (used == 0) return false;
+    out.append(buf, d);
+    p = bs + used;
   }
   return true;
 }

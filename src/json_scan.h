@@ -21,6 +21,11 @@ std::size_t skip_string(std::string_view text, std::size_t pos) noexcept;
 /// Returns false on a malformed escape or an unpaired surrogate.
 bool unescape(std::string_view content, std::string& out);
 
+/// Decodes the escape at `esc` (a backslash; the bytes before `end` are readable) into `dst`,
+/// moved past what it writes (at most 4 bytes). Returns the number of input bytes it takes (2,
+/// 6, or 12 for a surrogate pair), or 0 for a malformed escape or an unpaired surrogate.
+std::size_t decode_escape(const char* esc, const char* end, char*& dst) noexcept;
+
 /// In the object `text`, the raw value text of member `key` (keys compared after unescaping),
 /// or an empty view when absent or when `text` is not an object.
 std::string_view find_member(std::string_view text, std::string_view key, std::string& scratch);

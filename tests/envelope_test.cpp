@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "envelope_scan.h"
@@ -178,6 +179,39 @@ TEST_CASE("envelope: the block-wise string decoder agrees with the reference dec
       CAPTURE(s);
       CHECK(fast_decode(s) == reference_decode(s));
     }
+  }
+}
+
+TEST_CASE("envelope: escapes decode to their characters, malformed ones are rejected") {
+  // Both decoders decode escapes with json_scan's decode_escape: its answers, checked here
+  // against values written out by hand. A trailing lone backslash is malformed too.
+  const std::pair<std::string_view, std::string_view> good[] = {
+      {R"(\")", "\""},
+      {R"(\\)", "\\"},
+      {R"(\/)", "/"},
+      {R"(\b)", "\b"},
+      {R"(\f)", "\f"},
+      {R"(\n)", "\n"},
+      {R"(\r)", "\r"},
+      {R"(\t)", "\t"},
+      {R"(\u0026)", "&"},
+      {R"(\u00e9)", "\xC3\xA9"},
+      {R"(\u20AC)", "\xE2\x82\xAC"},
+      {R"(\uD83D\uDE00)", "\xF0\x9F\x98\x80"},
+      {R"(a\u0000b)", std::string_view("a\0b", 3)}};
+  for (const auto& [in, want] : good) {
+    CAPTURE(in);
+    std::string out;
+    CHECK(detail::unescape(in, out));
+    CHECK(out == want);
+    CHECK(fast_decode(std::string(in) + "\"") == std::string(want) + "|" + std::to_string(in.size() + 1));
+  }
+  for (const std::string_view in :
+       {R"(\x)", R"(\u12)", R"(\u12G4)", R"(\uD83D)", R"(\uDE00)", R"(\uD83D\u0041)", R"(\uD83Dx\uDE00)", "\\"}) {
+    CAPTURE(in);
+    std::string out;
+    CHECK_FALSE(detail::unescape(in, out));
+    if (in != "\\") CHECK_FALSE(fast_decode(std::string(in) + "\"").has_value());
   }
 }
 

@@ -199,7 +199,8 @@ TEST_CASE("envelope: escapes decode to their characters, malformed ones are reje
       {R"(\u20AC)", "\xE2\x82\xAC"},
       {R"(\uD83D\uDE00)", "\xF0\x9F\x98\x80"},
       {R"(a\u0000b)", std::string_view("a\0b", 3)}};
-  for (const auto& [in, want] : good) {
+  for (const auto& item : good) {
+    const std::string_view in = item.first, want = item.second;
     CAPTURE(in);
     std::string out;
     CHECK(detail::unescape(in, out));

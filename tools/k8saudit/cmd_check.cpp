@@ -13,6 +13,7 @@ struct check_args {
   std::vector<std::string> files;
   std::string format{"auto"};
   bool json{false};
+  bool strict{false};
 };
 
 std::string json_report(const input_summary& s) {
@@ -79,6 +80,7 @@ int run_check(const check_args& a) {
   opt.files = a.files;
   opt.format = *parse_input_format(a.format);
   opt.print_errors = false;
+  opt.validate_all = a.strict;
   input_summary sum = read_inputs(opt, [](const batch&) {});
   if (a.json) {
     std::string r = json_report(sum);
@@ -97,6 +99,8 @@ void add_check(CLI::App& app, std::function<int()>& run) {
   CLI::App* cmd = app.add_subcommand("check", "Read everything and report records, events, skips and errors");
   add_input_format_option(*cmd, args->format);
   cmd->add_flag("--json", args->json, "One JSON object on standard output");
+  cmd->add_flag("--strict", args->strict,
+                "Check every value as JSON, those no field needs too (a record with a bad one is an error)");
   cmd->add_option("files", args->files, "Input files (- for standard input; .gz is detected)");
   cmd->callback([args, &run] { run = [args] { return run_check(*args); }; });
 }

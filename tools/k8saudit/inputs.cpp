@@ -81,6 +81,7 @@ input_summary read_inputs(const input_options& opt, const std::function<void(con
   ro.fields = opt.fields;
   ro.max_record_size = opt.max_record_size;
   ro.prefilter = opt.prefilter;
+  ro.validate_all = opt.validate_all;
   reader r(ro);
   batch b;
   std::vector<std::string> files = opt.files;

@@ -31,6 +31,7 @@ struct input_options {
   std::size_t keep_errors{10};     ///< how many bad records to keep in `first_errors`
   bool print_errors{true};         ///< print each bad record on stderr (cat)
   const k8saudit::prefilter* prefilter{nullptr};  ///< records that cannot match are not parsed
+  bool validate_all{false};        ///< strict: every value checked, skipped ones too (check --strict)
 };
 
 struct input_summary {

@@ -11,6 +11,15 @@
 #include "json_scan.h"
 #include "string_blocks.h"
 
+// The AVX-512 decoder (chosen at run time) on x86-64 with GCC or Clang, except in the portable
+// build (K8SAUDIT_SIMD=portable: nothing beyond the baseline).
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(K8SAUDIT_SIMD_portable)
+#define K8SAUDIT_WIDE_DECODER 1
+#include <immintrin.h>
+#else
+#define K8SAUDIT_WIDE_DECODER 0
+#endif
+
 namespace k8saudit::detail {
 namespace {
 
@@ -155,84 +164,161 @@ bool scan_properties(const char*& p, const char* end, arena& mem, aks_envelope& 
 
 }  // namespace
 
-const char* unescape_string(const char* src, const char* end, char* dst, char*& dst_end) noexcept {
-  // Block by block; within a block, from one special byte to the next (escaped JSON has a
-  // backslash every few bytes: the block's masks are computed once, not once per escape).
-  while (src < end) {
-    const block_masks m = masks_of(src);
-    std::uint32_t special = m.special();
-    copy32(dst, src);
-    if (special == 0) {
-      src += 32;
-      dst += 32;
-      continue;
-    }
+namespace {
+
+enum class block_step { more, done, bad };
+
+// One step of the decoder at `src` (the content of the string, not past its end): a block of
+// up to 32 bytes decoded into dst, or the closing quote found (`done`: src past it, dst_end
+// set), or a byte or escape JSON does not allow (`bad`).
+inline block_step decode_block(const char*& src, const char* end, char*& dst, char*& dst_end) noexcept {
+  // Within a block, from one special byte to the next (escaped JSON has a backslash every few
+  // bytes: the block's masks are computed once, not once per escape).
+  const block_masks m = masks_of(src);
+  std::uint32_t special = m.special();
+  copy32(dst, src);
+  if (special == 0) {
+    src += 32;
+    dst += 32;
+    return block_step::more;
+  }
 #if defined(__SSSE3__)
-    // The common block of an event held in a string: its only escapes are \", \\ and \/ (the
-    // escaped character stands for itself), none crosses the block's end, and it holds no
-    // closing quote. Which backslashes escape is found from the runs of backslashes, without
-    // a branch per escape; then they are dropped in one go.
-    // Most often every backslash is followed by a quote: the backslashes are the bytes to drop.
-    if (end - src > 32 && m.control == 0 && (m.backslash << 1) == m.quote && (m.backslash >> 31) == 0) {
-      dst += copy32_dropping(dst, src, m.backslash);
-      src += 32;
-      continue;
+  // The common block of an event held in a string: its only escapes are \", \\ and \/ (the
+  // escaped character stands for itself), none crosses the block's end, and it holds no
+  // closing quote. Which backslashes escape is found from the runs of backslashes, without
+  // a branch per escape; then they are dropped in one go.
+  // Most often every backslash is followed by a quote: the backslashes are the bytes to drop.
+  if (end - src > 32 && m.control == 0 && (m.backslash << 1) == m.quote && (m.backslash >> 31) == 0) {
+    dst += copy32_dropping(dst, src, m.backslash);
+    src += 32;
+    return block_step::more;
+  }
+  // A run of backslashes reaching the block's end is left for the next block.
+  const unsigned width = (m.backslash >> 31) == 0 ? 32 : 32 - static_cast<unsigned>(__builtin_clz(~m.backslash | 1));
+  if (end - src > 32 && m.control == 0 && width > 1) {
+    constexpr std::uint64_t even = 0x5555555555555555ULL, odd = ~even;
+    const std::uint64_t inside = (std::uint64_t{1} << width) - 1;
+    const std::uint64_t bs = m.backslash & inside;
+    const std::uint64_t quote = m.quote & inside;
+    const std::uint64_t starts = bs & ~(bs << 1);
+    const std::uint64_t even_starts = starts & even, odd_starts = starts & odd;
+    const std::uint64_t after_even_runs = (bs + even_starts) & ~bs;  // the byte after each run
+    const std::uint64_t after_odd_runs = (bs + odd_starts) & ~bs;
+    const std::uint64_t even_runs = bs & ~(bs + even_starts);  // the runs starting at even bits
+    const std::uint64_t drop = (even_runs & even) | (bs & ~even_runs & odd);  // 1st, 3rd, ... of a run
+    // escaped non-backslashes: after a run of odd length
+    const std::uint64_t escaped = (after_even_runs & odd) | (after_odd_runs & even);
+    if ((quote & ~escaped) == 0 && (escaped & ~(quote | slashes_of(src))) == 0) {
+      dst += copy32_dropping(dst, src, static_cast<std::uint32_t>(drop | ~inside));
+      src += width;
+      return block_step::more;
     }
-    // A run of backslashes reaching the block's end is left for the next block.
-    const unsigned width = (m.backslash >> 31) == 0 ? 32 : 32 - static_cast<unsigned>(__builtin_clz(~m.backslash | 1));
-    if (end - src > 32 && m.control == 0 && width > 1) {
-      constexpr std::uint64_t even = 0x5555555555555555ULL, odd = ~even;
-      const std::uint64_t inside = (std::uint64_t{1} << width) - 1;
-      const std::uint64_t bs = m.backslash & inside;
-      const std::uint64_t quote = m.quote & inside;
-      const std::uint64_t starts = bs & ~(bs << 1);
-      const std::uint64_t even_starts = starts & even, odd_starts = starts & odd;
-      const std::uint64_t after_even_runs = (bs + even_starts) & ~bs;  // the byte after each run
-      const std::uint64_t after_odd_runs = (bs + odd_starts) & ~bs;
-      const std::uint64_t even_runs = bs & ~(bs + even_starts);  // the runs starting at even bits
-      const std::uint64_t drop = (even_runs & even) | (bs & ~even_runs & odd);  // 1st, 3rd, ... of a run
-      // escaped non-backslashes: after a run of odd length
-      const std::uint64_t escaped = (after_even_runs & odd) | (after_odd_runs & even);
-      if ((quote & ~escaped) == 0 && (escaped & ~(quote | slashes_of(src))) == 0) {
-        dst += copy32_dropping(dst, src, static_cast<std::uint32_t>(drop | ~inside));
-        src += width;
+  }
+#endif
+  unsigned done = 0;  // bytes of the block consumed
+  for (;;) {
+    const unsigned i = static_cast<unsigned>(__builtin_ctz(special));
+    copy32(dst, src + done);  // the bytes [done, i)
+    dst += i - done;
+    if (src + i >= end || (m.backslash >> i & 1) == 0) {
+      if (src + i >= end || (m.quote >> i & 1) == 0) return block_step::bad;  // past the record, or a control character
+      dst_end = dst;
+      src += i + 1;
+      return block_step::done;
+    }
+    const char* esc = src + i;
+    if (esc + 1 >= end) return block_step::bad;
+    std::size_t used = 2;
+    if (esc[1] == '"' || esc[1] == '\\' || esc[1] == '/') {  // the common escapes: the character itself
+      *dst++ = esc[1];
+    } else {
+      used = decode_escape(esc, end, dst);
+      if (used == 0) return block_step::bad;
+    }
+    done = i + static_cast<unsigned>(used);
+    special &= from_bit(done);
+    if (special == 0) {
+      if (done < 32) {
+        copy32(dst, src + done);
+        dst += 32 - done;
+        done = 32;
+      }
+      src += done;
+      return block_step::more;
+    }
+  }
+}
+
+#if K8SAUDIT_WIDE_DECODER
+// With AVX-512 (VBMI2), the common 64-byte block (only \" escapes, no closing quote) is packed
+// by one compress instruction; every other block takes the steps above. Chosen at run time.
+__attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt"))) const char* unescape_wide(const char* src,
+                                                                                       const char* end, char* dst,
+                                                                                       char*& dst_end) noexcept {
+  const __m512i quote = _mm512_set1_epi8('"'), backslash = _mm512_set1_epi8('\\'), space = _mm512_set1_epi8(' ');
+  // Blocks advance by 64 bytes whatever they hold, so that the next load does not wait for this
+  // one's masks. A backslash in the last byte escapes the next block's first byte (`carry`).
+  std::uint64_t carry = 0;
+  while (src < end) {
+    if (end - src > 64) {
+      const __m512i v = _mm512_loadu_si512(src);
+      const std::uint64_t bs = _mm512_cmpeq_epi8_mask(v, backslash);
+      const std::uint64_t q = _mm512_cmpeq_epi8_mask(v, quote);
+      const std::uint64_t control = _mm512_cmplt_epu8_mask(v, space);
+      if (control == 0 && ((bs << 1) | carry) == q) {
+        _mm512_storeu_si512(dst, _mm512_maskz_compress_epi8(~bs, v));
+        dst += 64 - __builtin_popcountll(bs);
+        src += 64;
+        carry = bs >> 63;
         continue;
       }
     }
-#endif
-    unsigned done = 0;  // bytes of the block consumed
-    for (;;) {
-      const unsigned i = static_cast<unsigned>(__builtin_ctz(special));
-      copy32(dst, src + done);  // the bytes [done, i)
-      dst += i - done;
-      if (src + i >= end || (m.backslash >> i & 1) == 0) {
-        if (src + i >= end || (m.quote >> i & 1) == 0) return nullptr;  // past the record, or a control character
-        dst_end = dst;
-        return src + i + 1;
-      }
-      const char* esc = src + i;
-      if (esc + 1 >= end) return nullptr;
-      std::size_t used = 2;
-      if (esc[1] == '"' || esc[1] == '\\' || esc[1] == '/') {  // the common escapes: the character itself
-        *dst++ = esc[1];
-      } else {
-        used = decode_escape(esc, end, dst);
-        if (used == 0) return nullptr;
-      }
-      done = i + static_cast<unsigned>(used);
-      special &= from_bit(done);
-      if (special == 0) {
-        if (done < 32) {
-          copy32(dst, src + done);
-          dst += 32 - done;
-          done = 32;
-        }
-        src += done;
-        break;
-      }
+    src -= carry;  // back to the backslash (not written): the steps below decode its escape
+    carry = 0;
+    switch (decode_block(src, end, dst, dst_end)) {
+      case block_step::more: break;
+      case block_step::done: return src;
+      case block_step::bad: return nullptr;
     }
   }
   return nullptr;
+}
+
+bool wide_supported() noexcept {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("popcnt");
+}
+
+const bool use_wide = wide_supported();
+#endif
+
+}  // namespace
+
+const char* unescape_string_baseline(const char* src, const char* end, char* dst, char*& dst_end) noexcept {
+  while (src < end) {
+    switch (decode_block(src, end, dst, dst_end)) {
+      case block_step::more: break;
+      case block_step::done: return src;
+      case block_step::bad: return nullptr;
+    }
+  }
+  return nullptr;
+}
+
+bool wide_decoder_available() noexcept {
+#if K8SAUDIT_WIDE_DECODER
+  return use_wide;
+#else
+  return false;
+#endif
+}
+
+const char* unescape_string(const char* src, const char* end, char* dst, char*& dst_end) noexcept {
+#if K8SAUDIT_WIDE_DECODER
+  if (use_wide) return unescape_wide(src, end, dst, dst_end);
+#endif
+  return unescape_string_baseline(src, end, dst, dst_end);
 }
 
 bool scan_aks_envelope(const char* data, std::size_t len, arena& mem, bool (*ignorable)(std::string_view),

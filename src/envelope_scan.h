@@ -38,6 +38,15 @@ bool scan_aks_envelope(const char* data, std::size_t len, arena& mem, bool (*ign
 /// end + 64) into `dst` (room for end - src + 64 bytes) up to the closing quote. Returns the
 /// byte after that quote and sets `dst_end`, or nullptr for a raw control character, a bad
 /// escape, an unpaired surrogate or no closing quote before `end`.
+/// On machines with AVX-512 (VBMI2), the common 64-byte block is decoded with one compress
+/// instruction (chosen at run time); elsewhere, and for every other block, as
+/// unescape_string_baseline does. Both give the same result.
 const char* unescape_string(const char* src, const char* end, char* dst, char*& dst_end) noexcept;
+
+/// unescape_string without the AVX-512 path (for tests, which compare the two).
+const char* unescape_string_baseline(const char* src, const char* end, char* dst, char*& dst_end) noexcept;
+
+/// Whether unescape_string uses the AVX-512 path on this machine.
+bool wide_decoder_available() noexcept;
 
 }  // namespace k8saudit::detail

@@ -87,13 +87,18 @@ inline unsigned copy32_dropping(char* d, const char* s, std::uint32_t drop) noex
 constexpr std::uint32_t from_bit(unsigned n) noexcept { return n >= 32 ? 0 : ~std::uint32_t{0} << n; }
 
 // A string without escapes or control characters, from its opening quote at p: its content,
-// and p moved past the closing quote. False for anything else.
-bool plain_string(const char*& p, const char* end, std::string_view& out) noexcept {
+// and p moved past the closing quote. False for anything else. `high` gets a bit set when the
+// content has a byte >= 0x80 (its UTF-8 is then to be checked).
+bool plain_string(const char*& p, const char* end, std::string_view& out, std::uint32_t& high) noexcept {
   for (const char* q = p + 1; q < end; q += 32) {
     const block_masks m = masks_of(q);
     const std::uint32_t special = m.special();
-    if (special == 0) continue;
+    if (special == 0) {
+      high |= m.high;
+      continue;
+    }
     const unsigned i = static_cast<unsigned>(__builtin_ctz(special));
+    high |= m.high & ~from_bit(i);
     if ((m.quote >> i & 1) == 0 || q + i >= end) return false;
     out = std::string_view(p + 1, static_cast<std::size_t>(q + i - p - 1));
     p = q + i + 1;
@@ -119,8 +124,8 @@ bool member_end(const char*& p, const char* end, bool& done) noexcept {
 }
 
 // A member's key and its colon, from the opening quote at p; p is left on the value.
-bool member_key(const char*& p, const char* end, std::string_view& key) noexcept {
-  if (p >= end || *p != '"' || !plain_string(p, end, key)) return false;
+bool member_key(const char*& p, const char* end, std::string_view& key, std::uint32_t& high) noexcept {
+  if (p >= end || *p != '"' || !plain_string(p, end, key, high)) return false;
   p = skip_ws(p, end);
   if (p >= end || *p != ':') return false;
   p = skip_ws(p + 1, end);
@@ -137,7 +142,7 @@ bool scan_properties(const char*& p, const char* end, arena& mem, aks_envelope& 
   }
   for (bool done = false; !done;) {
     std::string_view key;
-    if (!member_key(p, end, key) || *p != '"') return false;
+    if (!member_key(p, end, key, out.high) || *p != '"') return false;
     if (key == "log") {
       if (have_log) return false;  // a repeated log: the general path decides
       // Room for the rest of the record, which the decoded log cannot outgrow, and the padding.
@@ -154,7 +159,7 @@ bool scan_properties(const char*& p, const char* end, arena& mem, aks_envelope& 
       p = after;
     } else {
       std::string_view value;
-      if (!plain_string(p, end, value)) return false;
+      if (!plain_string(p, end, value, out.high)) return false;
       if (key == "pod") out.pod = value;
     }
     if (!member_end(p, end, done)) return false;
@@ -330,14 +335,14 @@ bool scan_aks_envelope(const char* data, std::size_t len, arena& mem, bool (*ign
   bool have_properties = false, have_log = false;
   for (bool done = false; !done;) {
     std::string_view key;
-    if (!member_key(p, end, key)) return false;
+    if (!member_key(p, end, key, out.high)) return false;
     if (key == "properties") {
       if (have_properties || *p != '{') return false;
       have_properties = true;
       if (!scan_properties(p, end, mem, out, have_log)) return false;
     } else {
       std::string_view value;
-      if (*p != '"' || !plain_string(p, end, value)) return false;
+      if (*p != '"' || !plain_string(p, end, value, out.high)) return false;
       if (key == "category") {
         out.category = value;
       } else if (key == "operationName") {

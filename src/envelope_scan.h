@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 #include "arena.h"
@@ -22,6 +23,7 @@ struct aks_envelope {
   std::string_view category{}, operation_name{}, resource_id{}, time{}, pod{};
   std::string_view log{};  ///< properties.log, unescaped
   std::string_view log_token{};  ///< properties.log as it is in the record, quotes included
+  std::uint32_t high{0};  ///< non-zero when a byte >= 0x80 is in a string other than log
 };
 
 /// Scans [data, data + len) (readable up to data + len + 64) as an AKS record of the common
@@ -29,7 +31,8 @@ struct aks_envelope {
 /// string `log`) and plain strings (no escapes, no control characters) under the envelope's keys
 /// or keys `ignorable` accepts. `log` is unescaped into a buffer taken from `mem` when it is met
 /// (so a record of another shape usually costs no allocation), padded by 64 bytes. The caller
-/// validates the record's UTF-8 (outside log_token, the event's own parse can do it). Returns
+/// validates the record's UTF-8 outside log_token when `high` says a byte needs it (inside,
+/// the event's own parse does it; the bytes outside strings are ASCII or rejected). Returns
 /// false, with `out` unspecified but for `buffer`, for any other shape.
 bool scan_aks_envelope(const char* data, std::size_t len, arena& mem, bool (*ignorable)(std::string_view key),
                        aks_envelope& out) noexcept;

@@ -1421,7 +1421,8 @@ struct event_parser::impl {
   bool try_aks_record(const char* data, std::size_t len) {
     aks_envelope env;
     const auto ignorable = [](std::string_view k) { return lookup_key(k) == key::unknown; };
-    // UTF-8 is checked here outside properties.log, and inside it by the event's own parse: the
+    // UTF-8 is checked here outside properties.log (when a string there has a byte >= 0x80: the
+    // envelope scan accepts nothing else but ASCII), and inside it by the event's own parse: the
     // bytes that are not escapes are copied as they are (an invalid sequence there fails the
     // record as it does in the general path: see emit_wrapped).
     const auto valid_utf8 = [&] {
@@ -1431,7 +1432,7 @@ struct event_parser::impl {
              simdjson::validate_utf8(le, static_cast<std::size_t>(data + len - le));
     };
     if (!scan_aks_envelope(data, len, self.arena_, ignorable, env) || env.log.empty() ||
-        (!env.category.empty() && !is_audit_category(env.category)) || !valid_utf8()) {
+        (!env.category.empty() && !is_audit_category(env.category)) || (env.high != 0 && !valid_utf8())) {
       if (env.buffer != nullptr) self.arena_.shrink(env.buffer, env.buffer_size, 0);
       return false;
     }

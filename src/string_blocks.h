@@ -15,9 +15,10 @@
 
 namespace k8saudit::detail {
 
-/// Bit i of the masks: byte p[i] (i < 32) is a quote, a backslash, a control character (< 0x20).
+/// Bit i of the masks: byte p[i] (i < 32) is a quote, a backslash, a control character (< 0x20),
+/// a byte of a multi-byte UTF-8 sequence (>= 0x80).
 struct block_masks {
-  std::uint32_t quote, backslash, control;
+  std::uint32_t quote, backslash, control, high;
   [[nodiscard]] std::uint32_t special() const noexcept { return quote | backslash | control; }
 };
 
@@ -28,26 +29,29 @@ inline block_masks masks_of(const char* p) noexcept {
   return {static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"')))),
           static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\')))),
           static_cast<std::uint32_t>(
-              _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1F)), v)))};
+              _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1F)), v))),
+          static_cast<std::uint32_t>(_mm256_movemask_epi8(v))};
 #elif defined(__SSE2__)
-  const auto half = [](const char* q, std::uint32_t& quote, std::uint32_t& backslash, std::uint32_t& control, int shift) {
+  const auto half = [](const char* q, block_masks& m, int shift) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
-    quote |= static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')))) << shift;
-    backslash |= static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))) << shift;
-    control |= static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v)))
-               << shift;
+    m.quote |= static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')))) << shift;
+    m.backslash |= static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))) << shift;
+    m.control |= static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v)))
+                 << shift;
+    m.high |= static_cast<std::uint32_t>(_mm_movemask_epi8(v)) << shift;
   };
-  block_masks m{0, 0, 0};
-  half(p, m.quote, m.backslash, m.control, 0);
-  half(p + 16, m.quote, m.backslash, m.control, 16);
+  block_masks m{0, 0, 0, 0};
+  half(p, m, 0);
+  half(p + 16, m, 16);
   return m;
 #else
-  block_masks m{0, 0, 0};
+  block_masks m{0, 0, 0, 0};
   for (int i = 0; i < 32; ++i) {
     const auto c = static_cast<unsigned char>(p[i]);
     m.quote |= std::uint32_t{c == '"'} << i;
     m.backslash |= std::uint32_t{c == '\\'} << i;
     m.control |= std::uint32_t{c < 0x20} << i;
+    m.high |= std::uint32_t{c >= 0x80} << i;
   }
   return m;
 #endif

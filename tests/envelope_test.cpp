@@ -346,3 +346,26 @@ TEST_CASE("envelope: the fast path applies to AKS input only, and not in strict 
   CHECK(r.events.size() == 1);
   CHECK(detail::fast_paths.aks_records == before);
 }
+
+TEST_CASE("envelope: invalid UTF-8 in an envelope string fails the record, valid non-ASCII does not") {
+  // The envelope's UTF-8 is checked only when one of its strings has a byte >= 0x80.
+  const std::string log = test::json_quote(test::ev(1, "get"));
+  const auto line = [&](std::string_view pod) {
+    return R"({"category":"kube-audit","properties":{"log":)" + log + R"(,"pod":")" + std::string(pod) +
+           R"("},"time":"t"})" + "\n";
+  };
+  for (const std::string_view pod : {"p\xFFq", "p\xC3", "\xE2\x82", "caf\xC3\xA9", "\xE2\x82\xAC", "plain"}) {
+    CAPTURE(pod);
+    const std::string in = line(pod);
+    const outcome fast = read_with(in, true, input_format::aks);
+    const outcome general = read_with(in, false, input_format::aks);
+    check_same(fast, general);
+    const bool valid = pod == "caf\xC3\xA9" || pod == "\xE2\x82\xAC" || pod == "plain";
+    CHECK(fast.r.events.size() == (valid ? 1U : 0U));
+    CHECK(fast.fast == (valid ? 1U : 0U));
+    if (!valid) {
+      REQUIRE(fast.r.errors.size() == 1);
+      CHECK(fast.r.errors[0].code == errc::invalid_utf8);
+    }
+  }
+}

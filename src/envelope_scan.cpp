@@ -254,6 +254,18 @@ inline block_step decode_block(const char*& src, const char* end, char*& dst, ch
   }
 }
 
+// decode_block as a loop step: true to go on; false when the string is decoded (`result` past
+// its closing quote) or rejected (`result` nullptr).
+inline bool decode_step(const char*& src, const char* end, char*& dst, char*& dst_end, const char*& result) noexcept {
+  switch (decode_block(src, end, dst, dst_end)) {
+    case block_step::more: return true;
+    case block_step::done: result = src; return false;
+    case block_step::bad: break;
+  }
+  result = nullptr;
+  return false;
+}
+
 #if K8SAUDIT_WIDE_DECODER
 // With AVX-512 (VBMI2), the common 64-byte block (only \" escapes, no closing quote) is packed
 // by one compress instruction; every other block takes the steps above. Chosen at run time.
@@ -280,11 +292,7 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt"))) const char* unesc
     }
     src -= carry;  // back to the backslash (not written): the steps below decode its escape
     carry = 0;
-    switch (decode_block(src, end, dst, dst_end)) {
-      case block_step::more: break;
-      case block_step::done: return src;
-      case block_step::bad: return nullptr;
-    }
+    if (const char* result = nullptr; !decode_step(src, end, dst, dst_end, result)) return result;
   }
   return nullptr;
 }
@@ -302,11 +310,7 @@ const bool use_wide = wide_supported();
 
 const char* unescape_string_baseline(const char* src, const char* end, char* dst, char*& dst_end) noexcept {
   while (src < end) {
-    switch (decode_block(src, end, dst, dst_end)) {
-      case block_step::more: break;
-      case block_step::done: return src;
-      case block_step::bad: return nullptr;
-    }
+    if (const char* result = nullptr; !decode_step(src, end, dst, dst_end, result)) return result;
   }
   return nullptr;
 }

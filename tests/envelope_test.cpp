@@ -153,6 +153,18 @@ void check_same(const outcome& fast, const outcome& general) {
   CHECK(general.fast == 0);
 }
 
+// Reads `in` with the fast path on and off, in aks and auto modes: the same outcomes. Returns
+// the fast readings (aks, auto).
+std::vector<outcome> fast_same_as_general(std::string_view in) {
+  std::vector<outcome> fast;
+  for (const input_format f : {input_format::aks, input_format::auto_detect}) {
+    CAPTURE(static_cast<int>(f));
+    fast.push_back(read_with(in, true, f));
+    check_same(fast.back(), read_with(in, false, f));
+  }
+  return fast;
+}
+
 }  // namespace
 
 TEST_CASE("envelope: the block-wise string decoder agrees with the reference decoder") {
@@ -261,12 +273,9 @@ TEST_CASE("envelope: AKS records read the same with the fast path on and off") {
   }
   CHECK(common > 200);
   CHECK(common < 400);
-  for (const input_format f : {input_format::aks, input_format::auto_detect}) {
-    const outcome fast = read_with(in, true, f);
-    const outcome general = read_with(in, false, f);
+  for (const outcome& fast : fast_same_as_general(in)) {
     CHECK(fast.r.events.size() == 400);
     CHECK(fast.fast == common);
-    check_same(fast, general);
   }
 }
 
@@ -282,11 +291,7 @@ TEST_CASE("envelope: damaged AKS records: every outcome as the general path has 
     }
     in += line + "\n";
   }
-  for (const input_format f : {input_format::aks, input_format::auto_detect}) {
-    CAPTURE(static_cast<int>(f));
-    const outcome fast = read_with(in, true, f);
-    const outcome general = read_with(in, false, f);
-    check_same(fast, general);
+  for (const outcome& fast : fast_same_as_general(in)) {
     CHECK(fast.fast > 1000);
     CHECK(fast.r.errors.size() > damaged / 4);  // the damage is seen
   }
@@ -321,11 +326,7 @@ TEST_CASE("envelope: AKS records over several lines, with bad bytes in the log: 
     }
     in += line + "\n";
   }
-  for (const input_format f : {input_format::aks, input_format::auto_detect}) {
-    CAPTURE(static_cast<int>(f));
-    const outcome fast = read_with(in, true, f);
-    const outcome general = read_with(in, false, f);
-    check_same(fast, general);
+  for (const outcome& fast : fast_same_as_general(in)) {
     CHECK(fast.fast > 100);
     CHECK(fast.r.events.size() > 100);
     CHECK(fast.r.errors.size() > 100);

@@ -267,26 +267,39 @@ inline bool decode_step(const char*& src, const char* end, char*& dst, char*& ds
 }
 
 #if K8SAUDIT_WIDE_DECODER
-// With AVX-512 (VBMI2), the common 64-byte block (only \" escapes, no closing quote) is packed
-// by one compress instruction; every other block takes the steps above. Chosen at run time.
+// With AVX-512 (VBMI2), the common 64-byte block (only \" \\ \/ escapes, no closing quote) is
+// packed by one compress instruction; every other block takes the steps above. Chosen at run
+// time.
 __attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt"))) const char* unescape_wide(const char* src,
                                                                                        const char* end, char* dst,
                                                                                        char*& dst_end) noexcept {
-  const __m512i quote = _mm512_set1_epi8('"'), backslash = _mm512_set1_epi8('\\'), space = _mm512_set1_epi8(' ');
+  const __m512i quote = _mm512_set1_epi8('"'), backslash = _mm512_set1_epi8('\\'), slash = _mm512_set1_epi8('/'),
+                space = _mm512_set1_epi8(' ');
+  constexpr std::uint64_t even = 0x5555555555555555ULL;
   // Blocks advance by 64 bytes whatever they hold, so that the next load does not wait for this
-  // one's masks. A backslash in the last byte escapes the next block's first byte (`carry`).
+  // one's masks. `carry`: the last byte of the block before was an escaping backslash, so this
+  // block's first byte is escaped.
   std::uint64_t carry = 0;
   while (src < end) {
     if (end - src > 64) {
       const __m512i v = _mm512_loadu_si512(src);
       const std::uint64_t bs = _mm512_cmpeq_epi8_mask(v, backslash);
       const std::uint64_t q = _mm512_cmpeq_epi8_mask(v, quote);
+      const std::uint64_t sl = _mm512_cmpeq_epi8_mask(v, slash);
       const std::uint64_t control = _mm512_cmplt_epu8_mask(v, space);
-      if (control == 0 && ((bs << 1) | carry) == q) {
-        _mm512_storeu_si512(dst, _mm512_maskz_compress_epi8(~bs, v));
-        dst += 64 - __builtin_popcountll(bs);
+      // The escaped bytes, from the runs of backslashes (an odd run escapes the byte after it).
+      const std::uint64_t starts = bs & ~carry;  // an escaped first byte starts no escape
+      const std::uint64_t follows = (starts << 1) | carry;
+      const std::uint64_t odd_starts = starts & ~even & ~follows;
+      const std::uint64_t runs_from_even = odd_starts + starts;
+      const std::uint64_t escaped = (even ^ (runs_from_even << 1)) & follows;
+      const std::uint64_t drop = bs & ~escaped;  // the escaping backslashes
+      // Only \" \\ \/ (the byte stands for itself), no closing quote, no control byte.
+      if ((control | (q & ~escaped) | (escaped & ~(q | bs | sl))) == 0) {
+        _mm512_storeu_si512(dst, _mm512_maskz_compress_epi8(~drop, v));
+        dst += 64 - __builtin_popcountll(drop);
         src += 64;
-        carry = bs >> 63;
+        carry = drop >> 63;
         continue;
       }
     }

@@ -204,12 +204,13 @@ TEST_CASE("envelope: the block-wise string decoder agrees with the reference dec
 }
 
 TEST_CASE("envelope: long strings of mostly \\\" escapes decode as the reference does (the 64-byte path)") {
-  // The shape of an event held in a string: plain bytes and \" escapes, now and then another
-  // escape, a raw control character or the end. Both decoders, whichever this machine runs.
+  // The shape of an event held in a string: plain bytes and \" \\ \/ escapes, now and then
+  // another escape, a raw control character or the end. Both decoders, whichever this machine runs.
   const std::string path = detail::wide_decoder_available() ? "this machine decodes 64-byte blocks with AVX-512"
                                                              : "no AVX-512 here: unescape_string is the baseline decoder";
   MESSAGE(path);
-  constexpr std::string_view common[] = {"a", "bcdefgh", R"(\")", R"(\")", R"(\")", R"(\"x\")", ":", ",", "{", "}"};
+  constexpr std::string_view common[] = {"a", "bcdefgh", R"(\")", R"(\")", R"(\")", R"(\"x\")", ":", ",", "{", "}",
+                                         R"(\\)", R"(\\\")", "/", R"(\/)"};
   constexpr std::string_view rare[] = {R"(\\)", R"(\/)", R"(\n)", R"(\u0026)", "\xC3\xA9", "\x01", R"(\x)", R"(\\\")", "\""};
   prng g{64};
   std::size_t accepted = 0;

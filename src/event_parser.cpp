@@ -1237,25 +1237,38 @@ struct event_parser::impl {
     return true;
   }
 
-  // properties.log / log_s: the event as an escaped string (unescaped once into a padded arena
-  // buffer and parsed there) or as an object (parsed in place).
+  // A wrapped event: properties.log / log_s.
+  struct wrapped_log {
+    std::string_view raw{};    // string token (quotes kept), or object text, or (decoded) the content
+    std::string_view token{};  // decoded: the string in the record
+    bool is_string{false};
+    bool decoded{false};  // raw is the string's content, already unescaped into the arena, padded
+    bool from_log_s{false};
+  };
+
   void emit_wrapped(object_scan& s, const record_place& at) {
-    std::string_view log_field = s.saw_log_s ? "log_s" : "properties.log";
+    emit_payload({s.log_raw, s.log_token, s.log_is_string, s.log_decoded, s.saw_log_s}, s.ev.origin, at);
+  }
+
+  // properties.log / log_s: the event as an escaped string (unescaped once into a padded arena
+  // buffer and parsed there) or as an object (parsed in place). `org`: the event's origin.
+  void emit_payload(const wrapped_log& w, const origin& org, const record_place& at) {
+    std::string_view log_field = w.from_log_s ? "log_s" : "properties.log";
     std::string_view text;
     bool padded = true;
-    if (s.log_decoded) {
-      text = s.log_raw;
-    } else if (s.log_is_string) {
-      if (auto e = unescape_token(s.log_raw, text); e) return emit_error(translate(e), log_field, simdjson::error_message(e), at);
+    if (w.decoded) {
+      text = w.raw;
+    } else if (w.is_string) {
+      if (auto e = unescape_token(w.raw, text); e) return emit_error(translate(e), log_field, simdjson::error_message(e), at);
     } else {
-      text = s.log_raw;  // inside the record: readable up to rec_padded_end
+      text = w.raw;  // inside the record: readable up to rec_padded_end
       padded = rec_padded_end - (text.data() + text.size()) >= static_cast<std::ptrdiff_t>(simdjson::SIMDJSON_PADDING);
     }
     // Invalid UTF-8 in a log the fast path decoded fails the record, whatever else is wrong in
     // the payload: the general path's first stage, over the whole record, finds it first. (A
     // payload parsed without error has been checked by the event's own first stage.)
     const auto decoded_log_invalid = [&] {
-      if (!s.log_decoded || simdjson::validate_utf8(s.log_token.data(), s.log_token.size())) return false;
+      if (!w.decoded || simdjson::validate_utf8(w.token.data(), w.token.size())) return false;
       decoded_log_error = simdjson::UTF8_ERROR;
       return true;
     };
@@ -1265,7 +1278,7 @@ struct event_parser::impl {
       return emit_error(errc::bad_envelope, log_field, "the payload is not a JSON object", at);
     }
     object_scan inner_scan;
-    inner_scan.ev.origin = s.ev.origin;
+    inner_scan.ev.origin = org;
     std::string_view saved_field = field;
     field = {};
     error_code e = with_inner_object(text, padded, [&](od::object o, int lvl) { return scan_object(o, inner_scan, 2, lvl); });
@@ -1439,20 +1452,20 @@ struct event_parser::impl {
     char* const buf = env.buffer;
     self.arena_.shrink(buf, env.buffer_size, env.log.size() + simdjson::SIMDJSON_PADDING);
     std::memset(buf + env.log.size(), ' ', simdjson::SIMDJSON_PADDING);  // what simdjson may read past the event
-    object_scan s;
-    s.saw_properties = true;
-    s.category = env.category;
-    s.operation_name = env.operation_name;
-    s.ev.origin.resource_id = env.resource_id;
-    s.ev.origin.time = env.time;
-    s.ev.origin.pod = env.pod;
-    s.log_raw = env.log;
-    s.log_is_string = true;
-    s.log_decoded = true;
-    s.log_token = env.log_token;
+    // What finish_object does for an AKS record of an audit category with a log (the format
+    // allows it: see aks_fast_path), without an object_scan for the envelope.
+    origin org;
+    org.file = place.file;
+    org.line = place.line;
+    org.offset = place.offset;
+    org.format = record_format::aks_record;
+    org.category = env.category;
+    org.resource_id = env.resource_id;
+    org.time = env.time;
+    org.pod = env.pod;
     last_was_skip = false;
     const std::size_t before = out->events->size();
-    finish_object(s, record_format::unknown, place);
+    emit_payload({env.log, env.log_token, true, true, false}, org, place);
     if (out->events->size() == before + 1) out->events->back().origin.record = trim_token(std::string_view(data, len));
     return true;
   }

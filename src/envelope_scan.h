@@ -20,7 +20,7 @@ namespace k8saudit::detail {
 struct aks_envelope {
   char* buffer{nullptr};  ///< taken from the arena once `log` is met (nullptr before): the
   std::size_t buffer_size{0};  ///< caller gives back what it does not keep (arena::shrink)
-  std::string_view category{}, operation_name{}, resource_id{}, time{}, pod{};
+  std::string_view category{}, resource_id{}, time{}, pod{};
   std::string_view log{};  ///< properties.log, unescaped
   std::string_view log_token{};  ///< properties.log as it is in the record, quotes included
   std::uint32_t high{0};  ///< non-zero when a byte >= 0x80 is in a string other than log

@@ -316,7 +316,7 @@ struct event_parser::impl {
   counters pending{};  // counted on commit, dropped on rollback
   bool abandoned{false};  // the top-level object's iteration stopped at an item-local error
   bool last_was_skip{false};  // the outcome just emitted by finish_object was a skip (or a format mismatch)
-  // Set by emit_wrapped when a log the fast path decoded holds invalid UTF-8: the general path's
+  // Set by emit_payload when a log the fast path decoded holds invalid UTF-8: the general path's
   // first stage fails the whole record there, so the record is a document-level error (which the
   // reader treats differently from an emitted one: a multi-line candidate is then no document).
   error_code decoded_log_error{SUCCESS};
@@ -1437,7 +1437,7 @@ struct event_parser::impl {
     // UTF-8 is checked here outside properties.log (when a string there has a byte >= 0x80: the
     // envelope scan accepts nothing else but ASCII), and inside it by the event's own parse: the
     // bytes that are not escapes are copied as they are (an invalid sequence there fails the
-    // record as it does in the general path: see emit_wrapped).
+    // record as it does in the general path: see emit_payload).
     const auto valid_utf8 = [&] {
       const char* lb = env.log_token.data();
       const char* le = lb + env.log_token.size();

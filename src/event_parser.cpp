@@ -346,17 +346,13 @@ struct event_parser::impl {
     }
     od::raw_json_string rjs;
     if (auto e = v.get_raw_json_string().get(rjs); e) return e;
+    // The token runs to the next structural character, so it holds the closing quote: -1 means
+    // a backslash came first.
     if (const std::ptrdiff_t n = unescaped_length(tok.data() + 1, tok.data() + tok.size()); n >= 0) {
       out_sv = std::string_view(tok.data() + 1, static_cast<std::size_t>(n));
       return SUCCESS;
     }
-    tok = trim_token(tok);
-    std::string_view content = tok.substr(1, tok.size() - 2);
-    if (std::memchr(content.data(), '\\', content.size()) == nullptr) {
-      out_sv = content;
-      return SUCCESS;
-    }
-    return unescape_to_arena(rjs, content.size(), out_sv);
+    return unescape_to_arena(rjs, trim_token(tok).size() - 2, out_sv);  // the raw content bounds the decoded size
   }
 
   // An object, array or string kept as text (strings keep their quotes). null -> empty.

@@ -175,6 +175,18 @@ inline void check_counters(const k8saudit::counters& c) {
   FUZZ_CHECK(c.errors_by_code[0] == 0, fingerprint(c));
 }
 
+/// Tells apart the events of one record (an EventList, a records message): 0, 1, ... for
+/// consecutive events that share their origin's offset. Feed it every event in reading order.
+struct item_counter {
+  std::uint64_t last_offset{UINT64_MAX};
+  std::uint64_t item{0};
+  std::uint64_t next(const k8saudit::event& e) noexcept {
+    item = e.origin.offset == last_offset ? item + 1 : 0;
+    last_offset = e.origin.offset;
+    return item;
+  }
+};
+
 /// A whole reading as text: events, errors (in order), counters, failure.
 struct reading {
   std::string events;

@@ -97,13 +97,11 @@ read_events read_all(std::string_view data, field_mask fields) {
   r.open_memory(data, "mem");
   read_events out;
   batch b;
-  std::uint64_t last = UINT64_MAX, item = 0;
+  k8saudit_fuzz::item_counter items;
   while (r.next(b)) {
     for (const event& e : b.events) {
-      item = e.origin.offset == last ? item + 1 : 0;
-      last = e.origin.offset;
       out.events.push_back(e.to_owned());
-      out.keys.emplace_back(e.origin.offset, item);
+      out.keys.emplace_back(e.origin.offset, items.next(e));
     }
   }
   k8saudit_fuzz::check_counters(r.stats());

@@ -109,11 +109,10 @@ std::string matches(const filter& f, std::string_view data, reader_options opt) 
   r.open_memory(data, "mem");
   std::string out;
   batch b;
-  std::uint64_t last_offset = UINT64_MAX, item = 0;
+  k8saudit_fuzz::item_counter items;
   while (r.next(b)) {
     for (const event& e : b.events) {
-      item = e.origin.offset == last_offset ? item + 1 : 0;
-      last_offset = e.origin.offset;
+      const std::uint64_t item = items.next(e);
       if (!f.matches(e)) continue;
       out += std::to_string(e.origin.line) + ':' + std::to_string(e.origin.offset) + ':' + std::to_string(item) + '\n';
     }

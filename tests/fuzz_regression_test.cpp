@@ -172,6 +172,19 @@ TEST_CASE("fuzz regression: reader, how a bad last record is reported does not d
 
 namespace {
 
+// Reads `input` at once with `opt`: its errors (one per line) and its number of events.
+struct at_once {
+  std::string errors;
+  std::uint64_t events;
+};
+
+at_once read_at_once(const std::string& input, const reader_options& opt) {
+  reader whole(opt);
+  whole.open_memory(input, "mem");
+  std::string errors = errors_of(whole);
+  return {std::move(errors), whole.stats().events};
+}
+
 // Reads `input` `step` bytes at a time for each step: the errors must be `want` (those of a read
 // at once) and there must be one event.
 void check_trickled_reads_the_same(const std::string& input, const reader_options& opt, const std::string& want,
@@ -199,12 +212,10 @@ TEST_CASE("fuzz regression: reader, a multi-line document longer than max_record
                             "\"}\n{\"kind\":\"Event\",\"verb\":\"get\",\"auditID\":\"b\"}\n";
   reader_options opt;
   opt.max_record_size = 64;
-  reader whole(opt);
-  whole.open_memory(input, "mem");
-  const std::string want = errors_of(whole);
-  CHECK(whole.stats().events == 1);  // the last line, a record of its own
-  CHECK(want.find("truncated_record") != std::string::npos);
-  check_trickled_reads_the_same(input, opt, want, {1, 7, 64});
+  const at_once whole = read_at_once(input, opt);
+  CHECK(whole.events == 1);  // the last line, a record of its own
+  CHECK(whole.errors.find("truncated_record") != std::string::npos);
+  check_trickled_reads_the_same(input, opt, whole.errors, {1, 7, 64});
 }
 
 // fuzz_reader, fuzz/regressions/reader/trailing-blanks-beyond-max-record-size: a line whose
@@ -216,10 +227,8 @@ TEST_CASE("fuzz regression: reader, trailing blanks count toward max_record_size
                             "\n{\"kind\":\"Event\",\"verb\":\"list\",\"auditID\":\"b\"}\n";
   reader_options opt;
   opt.max_record_size = 64;
-  reader whole(opt);
-  whole.open_memory(input, "mem");
-  const std::string want = errors_of(whole);
-  CHECK(want.find("record_too_large") != std::string::npos);
-  CHECK(whole.stats().events == 1);
-  check_trickled_reads_the_same(input, opt, want, {1, 5, 64});
+  const at_once whole = read_at_once(input, opt);
+  CHECK(whole.errors.find("record_too_large") != std::string::npos);
+  CHECK(whole.events == 1);
+  check_trickled_reads_the_same(input, opt, whole.errors, {1, 5, 64});
 }

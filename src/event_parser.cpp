@@ -47,91 +47,98 @@ enum class key : std::uint8_t {
   proto_payload,
 };
 
+// `k` equals the literal `lit`. The length is a constant, so the bytes are compared with one or
+// two integer loads rather than a call to memcmp (keys are compared on every field of every event).
+template <std::size_t N>
+bool is(std::string_view k, const char (&lit)[N]) noexcept {
+  return k.size() == N - 1 && std::memcmp(k.data(), lit, N - 1) == 0;
+}
+
 key lookup_key(std::string_view k) noexcept {
   // Length first, then a comparison or two: cheaper than hashing for ~60 short keys.
   switch (k.size()) {
     case 4:
-      if (k == "verb") return key::verb;
-      if (k == "user") return key::user;
-      if (k == "kind") return key::kind;
-      if (k == "time") return key::time;
-      if (k == "Verb") return key::la_verb;
-      if (k == "User") return key::la_user;
-      if (k == "Type") return key::la_type;
+      if (is(k, "verb")) return key::verb;
+      if (is(k, "user")) return key::user;
+      if (is(k, "kind")) return key::kind;
+      if (is(k, "time")) return key::time;
+      if (is(k, "Verb")) return key::la_verb;
+      if (is(k, "User")) return key::la_user;
+      if (is(k, "Type")) return key::la_type;
       break;
     case 5:
-      if (k == "stage") return key::stage;
-      if (k == "level") return key::level;
-      if (k == "items") return key::items;
-      if (k == "Stage") return key::la_stage;
-      if (k == "Level") return key::la_level;
-      if (k == "log_s") return key::ad_log_s;
-      if (k == "pod_s") return key::ad_pod_s;
+      if (is(k, "stage")) return key::stage;
+      if (is(k, "level")) return key::level;
+      if (is(k, "items")) return key::items;
+      if (is(k, "Stage")) return key::la_stage;
+      if (is(k, "Level")) return key::la_level;
+      if (is(k, "log_s")) return key::ad_log_s;
+      if (is(k, "pod_s")) return key::ad_pod_s;
       break;
     case 7:
-      if (k == "auditID") return key::audit_id;
-      if (k == "records") return key::records;
-      if (k == "AuditId") return key::la_audit_id;
-      if (k == "PodName") return key::la_pod_name;
+      if (is(k, "auditID")) return key::audit_id;
+      if (is(k, "records")) return key::records;
+      if (is(k, "AuditId")) return key::la_audit_id;
+      if (is(k, "PodName")) return key::la_pod_name;
       break;
     case 8:
-      if (k == "metadata") return key::metadata;
-      if (k == "category") return key::category;
-      if (k == "Category") return key::ad_category;
+      if (is(k, "metadata")) return key::metadata;
+      if (is(k, "category")) return key::category;
+      if (is(k, "Category")) return key::ad_category;
       break;
     case 9:
-      if (k == "sourceIPs") return key::source_ips;
-      if (k == "userAgent") return key::user_agent;
-      if (k == "objectRef") return key::object_ref;
-      if (k == "timestamp") return key::timestamp;
-      if (k == "UserAgent") return key::la_user_agent;
-      if (k == "ObjectRef") return key::la_object_ref;
-      if (k == "SourceIps") return key::la_source_ips;
+      if (is(k, "sourceIPs")) return key::source_ips;
+      if (is(k, "userAgent")) return key::user_agent;
+      if (is(k, "objectRef")) return key::object_ref;
+      if (is(k, "timestamp")) return key::timestamp;
+      if (is(k, "UserAgent")) return key::la_user_agent;
+      if (is(k, "ObjectRef")) return key::la_object_ref;
+      if (is(k, "SourceIps")) return key::la_source_ips;
       break;
     case 10:
-      if (k == "apiVersion") return key::api_version;
-      if (k == "requestURI") return key::request_uri;
-      if (k == "properties") return key::properties;
-      if (k == "resourceId") return key::resource_id;
-      if (k == "RequestUri") return key::la_request_uri;
-      if (k == "ResourceId") return key::ad_resource_id;
+      if (is(k, "apiVersion")) return key::api_version;
+      if (is(k, "requestURI")) return key::request_uri;
+      if (is(k, "properties")) return key::properties;
+      if (is(k, "resourceId")) return key::resource_id;
+      if (is(k, "RequestUri")) return key::la_request_uri;
+      if (is(k, "ResourceId")) return key::ad_resource_id;
       break;
     case 11:
-      if (k == "annotations") return key::annotations;
-      if (k == "Annotations") return key::la_annotations;
-      if (k == "_ResourceId") return key::la_resource_id;
+      if (is(k, "annotations")) return key::annotations;
+      if (is(k, "Annotations")) return key::la_annotations;
+      if (is(k, "_ResourceId")) return key::la_resource_id;
       break;
     case 12:
-      if (k == "protoPayload") return key::proto_payload;
+      if (is(k, "protoPayload")) return key::proto_payload;
       break;
     case 13:
-      if (k == "requestObject") return key::request_object;
-      if (k == "operationName") return key::operation_name;
-      if (k == "RequestObject") return key::la_request_object;
-      if (k == "TimeGenerated") return key::la_time_generated;
+      if (is(k, "requestObject")) return key::request_object;
+      if (is(k, "operationName")) return key::operation_name;
+      if (is(k, "RequestObject")) return key::la_request_object;
+      if (is(k, "TimeGenerated")) return key::la_time_generated;
       break;
     case 14:
-      if (k == "responseStatus") return key::response_status;
-      if (k == "responseObject") return key::response_object;
-      if (k == "stageTimestamp") return key::stage_timestamp;
-      if (k == "ResponseStatus") return key::la_response_status;
-      if (k == "ResponseObject") return key::la_response_object;
+      if (is(k, "responseStatus")) return key::response_status;
+      if (is(k, "responseObject")) return key::response_object;
+      if (is(k, "stageTimestamp")) return key::stage_timestamp;
+      if (is(k, "ResponseStatus")) return key::la_response_status;
+      if (is(k, "ResponseObject")) return key::la_response_object;
       break;
     case 16:
-      if (k == "impersonatedUser") return key::impersonated_user;
-      if (k == "ImpersonatedUser") return key::la_impersonated_user;
+      if (is(k, "impersonatedUser")) return key::impersonated_user;
+      if (is(k, "ImpersonatedUser")) return key::la_impersonated_user;
       break;
     case 17:
-      if (k == "StageReceivedTime") return key::la_stage_received_time;
+      if (is(k, "StageReceivedTime")) return key::la_stage_received_time;
       break;
     case 19:
-      if (k == "RequestReceivedTime") return key::la_request_received_time;
+      if (is(k, "RequestReceivedTime")) return key::la_request_received_time;
       break;
     case 22:
-      if (k == "authenticationMetadata") return key::authentication_metadata;
+      if (is(k, "authenticationMetadata")) return key::authentication_metadata;
       break;
     case 24:
-      if (k == "requestReceivedTimestamp") return key::request_received_timestamp;
+      if (is(k, "requestReceivedTimestamp")) return key::request_received_timestamp;
       break;
     default: break;
   }
@@ -206,10 +213,19 @@ bool json_number_syntax(std::string_view t) noexcept {
   return i == t.size();
 }
 
+// Key sets as bit masks over `key` (tested once per field).
+constexpr std::uint64_t key_bit(key id) noexcept { return std::uint64_t{1} << static_cast<unsigned>(id); }
+static_assert(static_cast<unsigned>(key::proto_payload) < 64);
 // Keys that make an object an audit event (kind "Event" is checked on its value).
-bool identifies_event(key id) noexcept {
-  return id == key::audit_id || id == key::verb || id == key::request_uri || id == key::stage || id == key::level;
-}
+constexpr std::uint64_t event_keys =
+    key_bit(key::audit_id) | key_bit(key::verb) | key_bit(key::request_uri) | key_bit(key::stage) | key_bit(key::level);
+// The Log Analytics AKSAudit / AKSAuditAdmin columns.
+constexpr std::uint64_t la_column_keys = [] {
+  std::uint64_t m = 0;
+  for (auto i = static_cast<unsigned>(key::la_audit_id); i <= static_cast<unsigned>(key::la_type); ++i) m |= std::uint64_t{1} << i;
+  return m;
+}();
+bool in(std::uint64_t set, key id) noexcept { return ((set >> static_cast<unsigned>(id)) & 1U) != 0; }
 
 errc translate(error_code e) noexcept {
   switch (e) {
@@ -517,13 +533,13 @@ struct event_parser::impl {
       if (auto e = read_key(f, k); e) return e;
       od::value v = f.value();
       error_code e = SUCCESS;
-      if (k == "username") {
+      if (is(k, "username")) {
         e = read_string(v, u.username);
-      } else if (k == "groups") {
+      } else if (is(k, "groups")) {
         e = lists ? read_string_list(v, u.groups, level) : skip_value(v, level);
-      } else if (k == "uid") {
+      } else if (is(k, "uid")) {
         e = read_string(v, u.uid);
-      } else if (k == "extra") {
+      } else if (is(k, "extra")) {
         e = lists ? read_raw(v, u.extra, level) : skip_value(v, level);
       } else {
         e = skip_value(v, level);
@@ -542,13 +558,13 @@ struct event_parser::impl {
       od::value v = f.value();
       std::string_view* dst = nullptr;
       switch (k.size()) {
-        case 3: if (k == "uid") dst = &o.uid; break;
-        case 4: if (k == "name") dst = &o.name; break;
-        case 8: if (k == "resource") dst = &o.resource; else if (k == "apiGroup") dst = &o.api_group; break;
-        case 9: if (k == "namespace") dst = &o.namespace_; break;
-        case 10: if (k == "apiVersion") dst = &o.api_version; break;
-        case 11: if (k == "subresource") dst = &o.subresource; break;
-        case 15: if (k == "resourceVersion") dst = &o.resource_version; break;
+        case 3: if (is(k, "uid")) dst = &o.uid; break;
+        case 4: if (is(k, "name")) dst = &o.name; break;
+        case 8: if (is(k, "resource")) dst = &o.resource; else if (is(k, "apiGroup")) dst = &o.api_group; break;
+        case 9: if (is(k, "namespace")) dst = &o.namespace_; break;
+        case 10: if (is(k, "apiVersion")) dst = &o.api_version; break;
+        case 11: if (is(k, "subresource")) dst = &o.subresource; break;
+        case 15: if (is(k, "resourceVersion")) dst = &o.resource_version; break;
         default: break;
       }
       if (auto e = dst != nullptr ? read_string(v, *dst) : skip_value(v, level); e) return e;
@@ -564,24 +580,24 @@ struct event_parser::impl {
       if (auto e = read_key(f, k); e) return e;
       od::value v = f.value();
       error_code e = SUCCESS;
-      if (k == "code") {
+      if (is(k, "code")) {
         field = "responseStatus.code";
         std::string_view tok;
         tok = v.raw_json_token();
         if (!is_null_token(tok)) e = read_int32(v, r.code);
-      } else if (k == "status") {
+      } else if (is(k, "status")) {
         field = "responseStatus";
         e = read_string(v, r.status);
-      } else if (k == "reason") {
+      } else if (is(k, "reason")) {
         field = "responseStatus";
         e = read_string(v, r.reason);
-      } else if (k == "message") {
+      } else if (is(k, "message")) {
         field = "responseStatus";
         e = read_string(v, r.message);
-      } else if (k == "details") {
+      } else if (is(k, "details")) {
         field = "responseStatus.details";
         e = read_raw(v, r.details, level);
-      } else if (k == "metadata") {
+      } else if (is(k, "metadata")) {
         field = "responseStatus.metadata";
         e = read_raw(v, r.metadata, level);
       } else {
@@ -683,8 +699,8 @@ struct event_parser::impl {
       od::value v = f.value();
       error_code e = SUCCESS;
       const key id = lookup_key(k);
-      s.saw_event_key |= identifies_event(id);
-      s.saw_la_column |= id >= key::la_audit_id && id <= key::la_type;
+      s.saw_event_key |= in(event_keys, id);
+      s.saw_la_column |= in(la_column_keys, id);
       switch (id) {
         case key::unknown:
           field = {};  // an error from here on is not about the field read before
@@ -860,7 +876,7 @@ struct event_parser::impl {
                 if (auto e2 = std::move(fr2).get(f2); e2) return e2;
                 std::string_view k2;
                 if (auto e2 = read_key(f2, k2); e2) return e2;
-                if (k2 == "creationTimestamp") {
+                if (is(k2, "creationTimestamp")) {
                   field = "metadata.creationTimestamp";
                   if (auto e2 = read_string(f2.value(), s.created_text); e2) return e2;
                 } else if (validate_all) {
@@ -988,10 +1004,10 @@ struct event_parser::impl {
       if (auto e = read_key(f, k); e) return e;
       od::value v = f.value();
       error_code e = SUCCESS;
-      if (k == "log") {
+      if (is(k, "log")) {
         field = "properties.log";
         e = read_log(v, s, level);
-      } else if (k == "pod") {
+      } else if (is(k, "pod")) {
         field = "properties.pod";
         e = read_string(v, s.ev.origin.pod);
       } else if (validate_all) {
@@ -1418,7 +1434,13 @@ struct event_parser::impl {
       if (!report) return translate(e);
       emit_error(translate(e), field, last_detail, at);
     }
-    *o.stats += pending;
+    if (pending.skipped == 0 && pending.errors == 0) {
+      // The usual record: events only (emit_skip / emit_error count their reasons too).
+      o.stats->records += pending.records;
+      o.stats->events += pending.events;
+    } else {
+      *o.stats += pending;
+    }
     return errc::ok;
   }
 

@@ -266,9 +266,31 @@ std::string_view trim_token(std::string_view tok) noexcept {
 
 bool is_null_token(std::string_view tok) noexcept { return trim_token(tok) == "null"; }
 
-// What one JSON object turned out to be, gathered during the single pass.
+// What one JSON object turned out to be, gathered during the single pass. Its fields are read
+// straight into a new element at the end of the output events (an event is then written once,
+// where its reader finds it), which is given back unless the object is emitted as an event.
 struct object_scan {
-  event ev{};
+  explicit object_scan(std::vector<event>& out) : events(&out), ev(&out.emplace_back()) {}
+  object_scan(const object_scan&) = delete;
+  object_scan& operator=(const object_scan&) = delete;
+  ~object_scan() { release(); }
+
+  // Gives the element back (it must still be the last one: nothing is emitted while an object
+  // is scanned, except the items of a container, which releases it first); the fields read
+  // from then on go to `spare`, which nothing reads.
+  void release() noexcept {
+    if (events == nullptr) return;
+    events->pop_back();
+    events = nullptr;
+    ev = &spare;
+  }
+  // The object is an event: the element stays in the output.
+  void keep() noexcept { events = nullptr; }
+  [[nodiscard]] bool in_output() const noexcept { return events != nullptr; }
+
+  std::vector<event>* events;  // non-null while `ev` is the output's last element
+  event* ev;
+  static inline thread_local event spare{};
   // v1beta1 fallbacks and the timestamp texts, resolved at the end
   std::string_view rr_text{}, st_text{}, ts_text{}, created_text{};
   // envelopes
@@ -690,7 +712,7 @@ struct event_parser::impl {
   // `depth`: 0 for a top-level record, 1 or 2 for container items (containers nest at most
   // inside a top-level array), 2 for wrapped payloads. `level`: the object's nesting level.
   error_code scan_object(od::object obj, object_scan& s, int depth, int level) {
-    event& ev = s.ev;
+    event* ev = s.ev;
     for (auto fr : obj) {
       od::field f;
       if (auto e = std::move(fr).get(f); e) return e;
@@ -708,46 +730,46 @@ struct event_parser::impl {
           break;
         case key::kind:
           field = "kind";
-          e = read_string(v, ev.kind);
-          if (!e && ev.kind == "Event") s.saw_event_key = true;
+          e = read_string(v, ev->kind);
+          if (!e && ev->kind == "Event") s.saw_event_key = true;
           break;
         case key::api_version:
-          if (fields.has(part::api_version)) { field = "apiVersion"; e = read_string(v, ev.api_version); }
+          if (fields.has(part::api_version)) { field = "apiVersion"; e = read_string(v, ev->api_version); }
           else e = skip_field(v, level, id);
           break;
         case key::level:
         case key::la_level:
           if (fields.has(part::level)) {
             field = "level";
-            e = read_string(v, ev.level_text);
-            ev.level = parse_level(ev.level_text);
+            e = read_string(v, ev->level_text);
+            ev->level = parse_level(ev->level_text);
           } else {
             e = skip_field(v, level, id);
           }
           break;
         case key::audit_id:
         case key::la_audit_id:
-          if (fields.has(part::audit_id)) { field = "auditID"; e = read_string(v, ev.audit_id); }
+          if (fields.has(part::audit_id)) { field = "auditID"; e = read_string(v, ev->audit_id); }
           else e = skip_field(v, level, id);
           break;
         case key::stage:
         case key::la_stage:
           if (fields.has(part::stage)) {
             field = "stage";
-            e = read_string(v, ev.stage_text);
-            ev.stage = parse_stage(ev.stage_text);
+            e = read_string(v, ev->stage_text);
+            ev->stage = parse_stage(ev->stage_text);
           } else {
             e = skip_field(v, level, id);
           }
           break;
         case key::request_uri:
         case key::la_request_uri:
-          if (fields.has(part::request_uri)) { field = "requestURI"; e = read_string(v, ev.request_uri); }
+          if (fields.has(part::request_uri)) { field = "requestURI"; e = read_string(v, ev->request_uri); }
           else e = skip_field(v, level, id);
           break;
         case key::verb:
         case key::la_verb:
-          if (fields.has(part::verb)) { field = "verb"; e = read_string(v, ev.verb); }
+          if (fields.has(part::verb)) { field = "verb"; e = read_string(v, ev->verb); }
           else e = skip_field(v, level, id);
           break;
         case key::user:
@@ -755,7 +777,7 @@ struct event_parser::impl {
           if (fields.has(part::user)) {
             field = "user";
             e = with_object(v, id == key::la_user, level, [&](od::object o, int lvl) {
-              return read_user(o, ev.user, fields.has(part::user_groups), lvl);
+              return read_user(o, ev->user, fields.has(part::user_groups), lvl);
             });
           } else {
             e = skip_field(v, level, id);
@@ -766,8 +788,8 @@ struct event_parser::impl {
           if (fields.has(part::impersonated_user)) {
             field = "impersonatedUser";
             e = with_object(v, id == key::la_impersonated_user, level, [&](od::object o, int lvl) {
-              ev.has_impersonated_user = true;
-              return read_user(o, ev.impersonated_user, fields.has(part::user_groups), lvl);
+              ev->has_impersonated_user = true;
+              return read_user(o, ev->impersonated_user, fields.has(part::user_groups), lvl);
             });
           } else {
             e = skip_field(v, level, id);
@@ -776,7 +798,7 @@ struct event_parser::impl {
         case key::authentication_metadata:
           if (fields.has(part::authentication_metadata)) {
             field = "authenticationMetadata";
-            e = read_raw(v, ev.authentication_metadata, level);
+            e = read_raw(v, ev->authentication_metadata, level);
           } else {
             e = skip_field(v, level, id);
           }
@@ -786,9 +808,9 @@ struct event_parser::impl {
           if (fields.has(part::source_ips)) {
             field = "sourceIPs";
             if (id == key::la_source_ips) {
-              e = read_string_list_dynamic(v, ev.source_ips, level);
+              e = read_string_list_dynamic(v, ev->source_ips, level);
             } else {
-              e = read_string_list(v, ev.source_ips, level);
+              e = read_string_list(v, ev->source_ips, level);
             }
           } else {
             e = skip_field(v, level, id);
@@ -796,7 +818,7 @@ struct event_parser::impl {
           break;
         case key::user_agent:
         case key::la_user_agent:
-          if (fields.has(part::user_agent)) { field = "userAgent"; e = read_string(v, ev.user_agent); }
+          if (fields.has(part::user_agent)) { field = "userAgent"; e = read_string(v, ev->user_agent); }
           else e = skip_field(v, level, id);
           break;
         case key::object_ref:
@@ -804,7 +826,7 @@ struct event_parser::impl {
           if (fields.has(part::object_ref)) {
             field = "objectRef";
             e = with_object(v, id == key::la_object_ref, level,
-                            [&](od::object o, int lvl) { return read_object_ref(o, ev.object_ref, lvl); });
+                            [&](od::object o, int lvl) { return read_object_ref(o, ev->object_ref, lvl); });
           } else {
             e = skip_field(v, level, id);
           }
@@ -814,7 +836,7 @@ struct event_parser::impl {
           if (fields.has(part::response_status)) {
             field = "responseStatus";
             e = with_object(v, id == key::la_response_status, level,
-                            [&](od::object o, int lvl) { return read_status(o, ev.response_status, lvl); });
+                            [&](od::object o, int lvl) { return read_status(o, ev->response_status, lvl); });
           } else {
             e = skip_field(v, level, id);
           }
@@ -823,8 +845,8 @@ struct event_parser::impl {
         case key::la_request_object:
           if (fields.has(part::request_object)) {
             field = "requestObject";
-            e = id == key::la_request_object ? read_raw_dynamic(v, ev.request_object, level)
-                                             : read_raw(v, ev.request_object, level);
+            e = id == key::la_request_object ? read_raw_dynamic(v, ev->request_object, level)
+                                             : read_raw(v, ev->request_object, level);
           } else {
             e = skip_field(v, level, id);
           }
@@ -833,8 +855,8 @@ struct event_parser::impl {
         case key::la_response_object:
           if (fields.has(part::response_object)) {
             field = "responseObject";
-            e = id == key::la_response_object ? read_raw_dynamic(v, ev.response_object, level)
-                                              : read_raw(v, ev.response_object, level);
+            e = id == key::la_response_object ? read_raw_dynamic(v, ev->response_object, level)
+                                              : read_raw(v, ev->response_object, level);
           } else {
             e = skip_field(v, level, id);
           }
@@ -843,7 +865,7 @@ struct event_parser::impl {
         case key::la_annotations:
           if (fields.has(part::annotations)) {
             field = "annotations";
-            e = id == key::la_annotations ? read_raw_dynamic(v, ev.annotations, level) : read_raw(v, ev.annotations, level);
+            e = id == key::la_annotations ? read_raw_dynamic(v, ev->annotations, level) : read_raw(v, ev->annotations, level);
           } else {
             e = skip_field(v, level, id);
           }
@@ -903,6 +925,9 @@ struct event_parser::impl {
           }
           field = id == key::items ? "items" : "records";
           s.is_container = true;
+          // Its items follow in the output; the container's own fields are not needed.
+          s.release();
+          ev = s.ev;
           e = scan_container(v, depth + 1,
                              id == key::items ? record_format::eventlist_item : record_format::aks_eventhub_record, s,
                              level);
@@ -921,17 +946,17 @@ struct event_parser::impl {
         case key::la_resource_id:
         case key::ad_resource_id:
           field = "resourceId";
-          e = read_string(v, ev.origin.resource_id);
+          e = read_string(v, ev->origin.resource_id);
           break;
         case key::time:
         case key::la_time_generated:
           field = "time";
-          e = read_string(v, ev.origin.time);
+          e = read_string(v, ev->origin.time);
           break;
         case key::la_pod_name:
         case key::ad_pod_s:
           field = "pod";
-          e = read_string(v, ev.origin.pod);
+          e = read_string(v, ev->origin.pod);
           break;
         case key::la_type:
           field = "Type";
@@ -1009,7 +1034,7 @@ struct event_parser::impl {
         e = read_log(v, s, level);
       } else if (is(k, "pod")) {
         field = "properties.pod";
-        e = read_string(v, s.ev.origin.pod);
+        e = read_string(v, s.ev->origin.pod);
       } else if (validate_all) {
         field = "properties";
         e = validate_value(v, level);
@@ -1061,10 +1086,10 @@ struct event_parser::impl {
     ++pending.skipped_by_reason[static_cast<std::size_t>(r)];
   }
 
-  void emit_event(event& ev) {
+  void emit_event(object_scan& s) {
     ++pending.records;
     ++pending.events;
-    out->events->push_back(ev);
+    s.keep();
   }
 
   bool format_allows_leaf(record_format f) const noexcept {
@@ -1152,11 +1177,12 @@ struct event_parser::impl {
   // (the caller then validates the whole object: a skip is valid JSON).
   error_code scan_and_emit(od::object obj, int depth, record_format item_format, const record_place& at, int level,
                            bool& skipped) {
-    object_scan s;
+    object_scan s(*out->events);
     field = {};
     skipped = false;
     error_code e = scan_object(obj, s, depth, level);
     if (e) {
+      s.release();
       if (!item_local(e)) return e;
       emit_error(translate(e), field, simdjson::error_message(e), at);
       // A top-level object left mid-way: the document cannot be checked for trailing content.
@@ -1171,7 +1197,7 @@ struct event_parser::impl {
 
   // Decides what a scanned object was and emits its outcome.
   void finish_object(object_scan& s, record_format item_format, const record_place& at) {
-    event& ev = s.ev;
+    event& ev = *s.ev;
     if (s.bad_container) return emit_mismatch("a container the input format does not allow", at);
     if (s.is_container) {
       if (s.container_items == 0) emit_skip(skip_reason::empty_container);
@@ -1219,11 +1245,11 @@ struct event_parser::impl {
     }
     std::string_view bad_field;
     if (!resolve_timestamps(s, bad_field)) return emit_error(errc::bad_timestamp, bad_field, "not an RFC 3339 time", at);
-    emit_event(ev);
+    emit_event(s);
   }
 
   bool resolve_timestamps(object_scan& s, std::string_view& bad) {
-    event& ev = s.ev;
+    event& ev = *s.ev;
     auto parse = [&](std::string_view text, std::string_view name, timestamp& t) {
       auto r = parse_timestamp(text);
       if (!r) {
@@ -1259,7 +1285,9 @@ struct event_parser::impl {
   };
 
   void emit_wrapped(object_scan& s, const record_place& at) {
-    emit_payload({s.log_raw, s.log_token, s.log_is_string, s.log_decoded, s.saw_log_s}, s.ev.origin, at);
+    const origin org = s.ev->origin;
+    s.release();  // the payload's event takes the envelope's place
+    emit_payload({s.log_raw, s.log_token, s.log_is_string, s.log_decoded, s.saw_log_s}, org, at);
   }
 
   // properties.log / log_s: the event as an escaped string (unescaped once into a padded arena
@@ -1289,8 +1317,8 @@ struct event_parser::impl {
       if (decoded_log_invalid()) return;
       return emit_error(errc::bad_envelope, log_field, "the payload is not a JSON object", at);
     }
-    object_scan inner_scan;
-    inner_scan.ev.origin = org;
+    object_scan inner_scan(*out->events);  // `org` must not be an element of the output
+    inner_scan.ev->origin = org;
     std::string_view saved_field = field;
     field = {};
     error_code e = with_inner_object(text, padded, [&](od::object o, int lvl) { return scan_object(o, inner_scan, 2, lvl); });
@@ -1303,13 +1331,12 @@ struct event_parser::impl {
       return emit_error(translate(e), f, simdjson::error_message(e), at);
     }
     field = saved_field;
-    event& ev = inner_scan.ev;
     if (!inner_scan.saw_event_key) {
       return emit_error(errc::bad_envelope, log_field, "the payload is not an audit event", at);
     }
     std::string_view bad_field;
     if (!resolve_timestamps(inner_scan, bad_field)) return emit_error(errc::bad_timestamp, bad_field, "not an RFC 3339 time", at);
-    emit_event(ev);
+    emit_event(inner_scan);
   }
 
   // Walks a value in full so that invalid JSON in it is reported: values that are not events

@@ -266,6 +266,142 @@ std::string_view trim_token(std::string_view tok) noexcept {
 
 bool is_null_token(std::string_view tok) noexcept { return trim_token(tok) == "null"; }
 
+// ---------------------------------------------------------------------------------------------
+// Naming the field of an invalid_utf8 record (error path only). simdjson's first stage rejects
+// the record before any field is read, so the bad byte is found again here and the member that
+// holds it looked up in the record's bytes, which are otherwise JSON.
+
+// The offset of the first byte of [p, p + n) that does not belong to a valid UTF-8 sequence
+// (overlong forms, surrogates and code points above U+10FFFF included); n when there is none.
+std::size_t first_invalid_utf8(const char* p, std::size_t n) noexcept {
+  std::size_t i = 0;
+  while (i < n) {
+    const auto c = static_cast<unsigned char>(p[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    std::uint32_t cp = 0, min = 0;
+    if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1FU; min = 0x80; }
+    else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0FU; min = 0x800; }
+    else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07U; min = 0x10000; }
+    else return i;
+    if (n - i < len) return i;
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto b = static_cast<unsigned char>(p[i + k]);
+      if ((b & 0xC0) != 0x80) return i;
+      cp = cp << 6 | (b & 0x3FU);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    i += len;
+  }
+  return n;
+}
+
+const char* skip_blanks(const char* p, const char* end) noexcept {
+  while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) ++p;
+  return p;
+}
+
+// The end of the string whose opening quote is at p (past its closing quote), or nullptr.
+const char* string_end(const char* p, const char* end) noexcept {
+  for (++p; p < end; ++p) {
+    if (*p == '\\') {
+      ++p;
+    } else if (*p == '"') {
+      return p + 1;
+    }
+  }
+  return nullptr;
+}
+
+// The end of the JSON value starting at p: past a string, or at the first `,` `}` `]` outside
+// strings and brackets opened within it. nullptr when the text ends first.
+const char* value_end(const char* p, const char* end) noexcept {
+  int depth = 0;
+  while (p < end) {
+    switch (*p) {
+      case '"':
+        p = string_end(p, end);
+        if (p == nullptr) return nullptr;
+        if (depth == 0) return p;
+        continue;
+      case '{': case '[': ++depth; break;
+      case '}': case ']':
+        if (depth == 0) return p;
+        if (--depth == 0) return p + 1;
+        break;
+      case ',':
+        if (depth == 0) return p;
+        break;
+      default: break;
+    }
+    ++p;
+  }
+  return nullptr;
+}
+
+// Within the object or array whose opening bracket is at p, the member or element whose value
+// holds `at`: its value's extent, and for an object its key as written (quotes excluded).
+bool part_holding(const char* p, const char* end, const char* at, std::string_view& key, const char*& vb,
+                  const char*& ve) noexcept {
+  if (p >= end || (*p != '{' && *p != '[')) return false;
+  const bool object = *p == '{';
+  p = skip_blanks(p + 1, end);
+  while (p < end && *p != '}' && *p != ']') {
+    if (object) {
+      if (*p != '"') return false;
+      const char* k_end = string_end(p, end);
+      if (k_end == nullptr || at < k_end) return false;  // in a key: no field
+      key = std::string_view(p + 1, static_cast<std::size_t>(k_end - p - 2));
+      p = skip_blanks(k_end, end);
+      if (p >= end || *p != ':') return false;
+      p = skip_blanks(p + 1, end);
+    }
+    vb = p;
+    ve = value_end(p, end);
+    if (ve == nullptr) return false;
+    if (at >= vb && at < ve) return true;
+    p = skip_blanks(ve, end);
+    if (p >= end || *p != ',') return false;
+    p = skip_blanks(p + 1, end);
+  }
+  return false;
+}
+
+// What field_name() reports for the member of an event or envelope holding the first invalid
+// UTF-8 byte of the record [p, p + n): the audit field, properties.log / properties.pod for an
+// AKS record, looked for inside the items of an EventList or Event Hub message; empty when the
+// byte is in a key, an unknown member or outside any member.
+std::string_view field_of_invalid_utf8(const char* p, std::size_t n) noexcept {
+  const char* const end = p + n;
+  const char* const at = p + first_invalid_utf8(p, n);
+  if (at == end) return {};
+  const char* vb = nullptr;
+  const char* ve = nullptr;
+  std::string_view k;
+  const char* obj = skip_blanks(p, end);
+  if (obj < end && *obj == '[') {  // a top-level array: the item that holds the byte
+    if (!part_holding(obj, end, at, k, vb, ve)) return {};
+    obj = vb;
+  }
+  for (int level = 0; level < 2; ++level) {  // a container, then its item
+    if (!part_holding(obj, end, at, k, vb, ve)) return {};
+    const key id = lookup_key(k);
+    if (id == key::properties) {
+      if (!part_holding(vb, ve, at, k, vb, ve)) return {};
+      if (is(k, "log")) return "properties.log";
+      if (is(k, "pod")) return "properties.pod";
+      return {};
+    }
+    if (id != key::items && id != key::records) return field_name(id);
+    if (!part_holding(vb, ve, at, k, vb, ve)) return {};  // the item
+    obj = vb;
+  }
+  return {};
+}
+
 // What one JSON object turned out to be, gathered during the single pass. Its fields are read
 // straight into a new element at the end of the output events (an event is then written once,
 // where its reader finds it), which is given back unless the object is emitted as an event.
@@ -1456,6 +1592,7 @@ struct event_parser::impl {
       o.events->resize(events_before);
       o.errors->resize(errors_before);
       pending = counters{};
+      if (e == simdjson::UTF8_ERROR && field.empty()) field = field_of_invalid_utf8(data, len);
       last_detail = simdjson::error_message(e);
       last_field = field;
       if (!report) return translate(e);

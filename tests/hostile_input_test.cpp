@@ -14,6 +14,7 @@
 
 #include <k8saudit/detail/source.h>
 
+#include "event_parser.h"
 #include "test_util.h"
 
 using k8saudit::test::trickle_source;
@@ -287,21 +288,25 @@ TEST_CASE("hostile: a single 100 MB line is an error in bounded memory, and the 
 
 TEST_CASE("hostile: invalid UTF-8 and NUL bytes") {
   // Decisions (docs/formats.md): bytes that are not UTF-8 anywhere in a record make it
-  // invalid_utf8 (simdjson's first stage checks the whole record, read or skipped, so no field
-  // is named); a raw control character (NUL included) inside a string is invalid_string, as
+  // invalid_utf8 (simdjson's first stage checks the whole record, read or skipped), naming the
+  // audit field whose value holds the first bad byte (none for a key or an unknown member); a raw control character (NUL included) inside a string is invalid_string, as
   // JSON requires it escaped; an escaped \u0000 is valid JSON and kept as a NUL byte in the
   // view (views are not NUL-terminated); an escaped lone surrogate is invalid_string where the
   // string is read (default: raw bodies keep their escapes unchecked; strict mode checks them).
   struct bad_case {
     std::string text;
     errc code;
+    std::string_view field{};  // for invalid_utf8
   };
   const std::vector<bad_case> bad = {
-      {"{\"verb\":\"g\xff" "et\"}", errc::invalid_utf8},
-      {"{\"verb\":\"get\",\"requestObject\":{\"a\":\"\xC0\xAF\"}}", errc::invalid_utf8},   // overlong
-      {"{\"verb\":\"get\",\"x\":\"\xED\xA0\x80\"}", errc::invalid_utf8},                   // surrogate as UTF-8
-      {"{\"verb\":\"get\",\"userAgent\":\"\xE2\x82\"}", errc::invalid_utf8},               // cut sequence
-      {"{\"a\":\"\xF8\x88\x80\x80\x80\"}", errc::invalid_utf8},                             // not an event
+      {"{\"verb\":\"g\xff" "et\"}", errc::invalid_utf8, "verb"},
+      {"{\"verb\":\"get\",\"requestObject\":{\"a\":\"\xC0\xAF\"}}", errc::invalid_utf8, "requestObject"},  // overlong
+      {"{\"verb\":\"get\",\"x\":\"\xED\xA0\x80\"}", errc::invalid_utf8, ""},       // surrogate as UTF-8, unknown member
+      {"{\"verb\":\"get\",\"userAgent\":\"\xE2\x82\"}", errc::invalid_utf8, "userAgent"},  // cut sequence
+      {"{\"a\":\"\xF8\x88\x80\x80\x80\"}", errc::invalid_utf8, ""},                 // not an event
+      {"{\"verb\":\"get\",\"user\":{\"username\":\"\xF4\x90\x80\x80\"}}", errc::invalid_utf8, "user"},  // > U+10FFFF
+      {"{\"verb\":\"get\",\"us\xE9r\":{}}", errc::invalid_utf8, ""},                  // in a key
+      {"{\"objectRef\":{\"name\":\"\xC3\xA9\"},\"verb\":\"\xC3\"}", errc::invalid_utf8, "verb"},  // é is valid
       {std::string("{\"verb\":\"g\0et\"}", 15), errc::invalid_string},
       {std::string("{\"verb\":\"get\",\"requestObject\":{\"a\":\"\0\"}}", 40), errc::invalid_string},
       {std::string("{\"verb\":\"get\"}\0", 15), errc::invalid_json},
@@ -322,6 +327,33 @@ TEST_CASE("hostile: invalid UTF-8 and NUL bytes") {
     auto d = p.parse(bad[i].text);
     REQUIRE_FALSE(d.has_value());
     CHECK(d.error().code == bad[i].code);
+    if (bad[i].code == errc::invalid_utf8) {
+      CHECK(r.errors[i].field == bad[i].field);
+      CHECK(d.error().field == bad[i].field);
+    }
+  }
+  // Envelopes: the AKS log (fast path and general path alike), a record of an Event Hub message,
+  // an EventList item, an item of a top-level array.
+  const std::string bad_log = "{\"category\":\"kube-audit\",\"properties\":{\"log\":\"{\\\"verb\\\":\\\"g\xFF\\\"}\"}}";
+  const std::string bad_pod = "{\"category\":\"kube-audit\",\"properties\":{\"pod\":\"\xFF\",\"log\":\"{}\"}}";
+  const std::vector<std::pair<std::string, std::string_view>> wrapped = {
+      {bad_log, "properties.log"},
+      {bad_pod, "properties.pod"},
+      {"{\"records\":[" + bad_log + "]}", "properties.log"},
+      {"{\"kind\":\"EventList\",\"items\":[{\"verb\":\"get\"},{\"verb\":\"get\",\"stage\":\"\xFF\"}]}", "stage"},
+      {"[{\"verb\":\"get\"},{\"level\":\"\xFF\"}]", "level"},
+      {"{\"records\":[\"\xFF\"]}", ""},
+  };
+  for (const auto& [text, name] : wrapped) {
+    CAPTURE(text);
+    for (bool fast : {true, false}) {
+      k8saudit::detail::fast_paths.enabled = fast;
+      auto w = read_all(text);
+      REQUIRE(w.errors.size() == 1);
+      CHECK(w.errors[0].code == errc::invalid_utf8);
+      CHECK(w.errors[0].field == name);
+    }
+    k8saudit::detail::fast_paths.enabled = true;
   }
   // Escaped NUL: accepted, kept.
   auto nul = p.parse(R"({"verb":"g\u0000et","user":{"username":"\u0000"}})");

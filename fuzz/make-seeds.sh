@@ -62,6 +62,8 @@ def literals(path):
             i = src.find("\n", i); i = n if i < 0 else i; continue
         if src.startswith("/*", i):
             i = src.find("*/", i) + 2; continue
+        if c == "'" and i > 0 and src[i - 1].isalnum():  # a digit separator (1'000), not a literal
+            i += 1; continue
         if c == "'":
             j = i + 1
             while src[j] != "'":
@@ -114,7 +116,7 @@ def head_lines(data, limit):
     return out
 
 # ---- the corpora -----------------------------------------------------------------------------
-seeds = {k: [] for k in ("parse_event", "reader", "filter", "policy_load", "policy_apply")}
+seeds = {k: [] for k in ("parse_event", "reader", "filter", "query", "policy_load", "policy_apply")}
 
 def add(name, data):
     if 0 < len(data) <= MAX_SEED or (len(data) == 0 and name == "filter"):
@@ -181,6 +183,17 @@ for s in exprs:
         seen.add(s); add("filter", s)
 for k, s in enumerate(exprs[:12]):
     add("filter", s + b"\0" + head_lines((jsonl, pt1h, eventhub_small, eventlist_small)[k % 4], 2500))
+
+# query: the pipelines of the tests (and of `stats`), some followed by NUL and events.
+PIPELINE = re.compile(rb"\bsummarize\b")
+pipelines = [s for s in test_literals("aggregate_test.cpp", "cli_test.cpp")
+             if not is_json_like(s) and 9 <= len(s) <= 600 and b"\n" not in s and PIPELINE.search(s)]
+seen = set()
+for s in pipelines:
+    if s not in seen:
+        seen.add(s); add("query", s)
+for k, s in enumerate(pipelines[:12]):
+    add("query", s + b"\0" + head_lines((jsonl, pt1h, eventhub_small, eventlist_small)[k % 4], 2500))
 
 # policy_load: the example policies and the policies of the tests.
 def policy_like(s):

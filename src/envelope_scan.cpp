@@ -26,7 +26,7 @@ namespace {
 
 constexpr bool is_ws(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
-const char* skip_ws(const char* p, const char* end) noexcept {
+[[gnu::always_inline]] inline const char* skip_ws(const char* p, const char* end) noexcept {
   while (p < end && is_ws(*p)) ++p;
   return p;
 }
@@ -90,7 +90,7 @@ constexpr std::uint32_t from_bit(unsigned n) noexcept { return n >= 32 ? 0 : ~st
 // A string without escapes or control characters, from its opening quote at p: its content,
 // and p moved past the closing quote. False for anything else. `high` gets a bit set when the
 // content has a byte >= 0x80 (its UTF-8 is then to be checked).
-bool plain_string(const char*& p, const char* end, std::string_view& out, std::uint32_t& high) noexcept {
+[[gnu::always_inline]] inline bool plain_string(const char*& p, const char* end, std::string_view& out, std::uint32_t& high) noexcept {
   for (const char* q = p + 1; q < end; q += 32) {
     const block_masks m = masks_of(q);
     const std::uint32_t special = m.special();
@@ -109,7 +109,7 @@ bool plain_string(const char*& p, const char* end, std::string_view& out, std::u
 }
 
 // After a member's value: `,` (true, more members) or `}` (true, `done` set); false otherwise.
-bool member_end(const char*& p, const char* end, bool& done) noexcept {
+[[gnu::always_inline]] inline bool member_end(const char*& p, const char* end, bool& done) noexcept {
   p = skip_ws(p, end);
   if (p >= end) return false;
   if (*p == ',') {
@@ -125,7 +125,7 @@ bool member_end(const char*& p, const char* end, bool& done) noexcept {
 }
 
 // A member's key and its colon, from the opening quote at p; p is left on the value.
-bool member_key(const char*& p, const char* end, std::string_view& key, std::uint32_t& high) noexcept {
+[[gnu::always_inline]] inline bool member_key(const char*& p, const char* end, std::string_view& key, std::uint32_t& high) noexcept {
   if (p >= end || *p != '"' || !plain_string(p, end, key, high)) return false;
   p = skip_ws(p, end);
   if (p >= end || *p != ':') return false;

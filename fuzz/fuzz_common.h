@@ -175,6 +175,26 @@ inline void check_counters(const k8saudit::counters& c) {
   FUZZ_CHECK(c.errors_by_code[0] == 0, fingerprint(c));
 }
 
+/// An expression harness's input: the text, then optionally a NUL byte and events.
+struct text_and_events {
+  std::string_view text, events;
+  explicit text_and_events(std::string_view input) noexcept {
+    const std::size_t nul = input.find('\0');
+    text = input.substr(0, nul);
+    events = nul == std::string_view::npos ? std::string_view{} : input.substr(nul + 1);
+  }
+};
+
+/// What every compile error of an expression must carry: a message, a column within
+/// [1, length + 1], the text compiled, and a rendering with a caret.
+inline void check_compile_error(const k8saudit::expression_error& e, std::string_view text) {
+  FUZZ_CHECK(!e.message.empty(), "a compile error without a message: " + printable(text));
+  FUZZ_CHECK(e.column >= 1 && e.column <= text.size() + 1,
+             "column " + std::to_string(e.column) + " out of range for '" + printable(text) + "' (" + e.message + ")");
+  FUZZ_CHECK(e.expression == text, "the error's expression is not the text compiled");
+  FUZZ_CHECK(e.render().find('^') != std::string::npos, "render() without a caret");
+}
+
 /// Tells apart the events of one record (an EventList, a records message): 0, 1, ... for
 /// consecutive events that share their origin's offset. Feed it every event in reading order.
 struct item_counter {

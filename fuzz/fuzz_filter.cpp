@@ -71,21 +71,13 @@ void check_on(const filter& f, std::string_view data, const read_events* full_ca
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::string_view input(reinterpret_cast<const char*>(data), size);
-  const std::size_t nul = input.find('\0');
-  const std::string_view text = input.substr(0, nul);
-  const std::string_view events = nul == std::string_view::npos ? std::string_view{} : input.substr(nul + 1);
+  const k8saudit_fuzz::text_and_events in(std::string_view(reinterpret_cast<const char*>(data), size));
+  const std::string_view text = in.text;
+  const std::string_view events = in.events;
 
   auto f = filter::compile(text);
   if (!f) {
-    const expression_error& e = f.error();
-    FUZZ_CHECK(!e.message.empty(), "a compile error without a message: " + printable(text));
-    FUZZ_CHECK(
-        e.column >= 1 && e.column <= text.size() + 1,
-        "column " + std::to_string(e.column) + " out of range for '" + printable(text) + "' (" + e.message + ")");
-    FUZZ_CHECK(e.expression == text, "the error's expression is not the text compiled");
-    const std::string r = e.render();
-    FUZZ_CHECK(r.find('^') != std::string::npos, "render() without a caret");
+    k8saudit_fuzz::check_compile_error(f.error(), text);
     return 0;
   }
   FUZZ_CHECK(f->text() == text, "text() is not the text compiled");

@@ -4,7 +4,8 @@
 // Input: the pipeline, optionally followed by a NUL byte and events (any input format) to feed
 // it; a fixed set of events of every format is always fed first.
 // Checked, besides "no crash, no hang, no sanitizer report":
-//   - a compile error carries a message and a column within [1, length + 1], and renders;
+//   - a compile error carries a message and a column within [1, length + 1], and renders
+//     (check_compile_error);
 //   - the table is the same whether the events were parsed with every field or with only
 //     query::fields() (the projection never changes a result);
 //   - a state saved (serialize) and read back (deserialize) finishes to the same table and
@@ -119,19 +120,13 @@ void check_on(const query& q, std::string_view data, const k8saudit_fuzz::read_e
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::string_view input(reinterpret_cast<const char*>(data), size);
-  const std::size_t nul = input.find('\0');
-  const std::string_view text = input.substr(0, nul);
-  const std::string_view events = nul == std::string_view::npos ? std::string_view{} : input.substr(nul + 1);
+  const k8saudit_fuzz::text_and_events in(std::string_view(reinterpret_cast<const char*>(data), size));
+  const std::string_view text = in.text;
+  const std::string_view events = in.events;
 
   auto q = query::compile(text, fuzz_limits());
   if (!q) {
-    const expression_error& e = q.error();
-    FUZZ_CHECK(!e.message.empty(), "a compile error without a message: " + printable(text));
-    FUZZ_CHECK(
-        e.column >= 1 && e.column <= text.size() + 1,
-        "column " + std::to_string(e.column) + " out of range for '" + printable(text) + "' (" + e.message + ")");
-    FUZZ_CHECK(e.render().find('^') != std::string::npos, "render() without a caret");
+    k8saudit_fuzz::check_compile_error(q.error(), text);
     return 0;
   }
   FUZZ_CHECK(q->text() == text, "text() is not the text compiled");

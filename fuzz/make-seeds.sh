@@ -173,27 +173,21 @@ add("reader", bytes([GZ, 7]) + zlib.compress(head_lines(jsonl, 2000), 9, ) )  # 
 gz = zlib.compressobj(9, zlib.DEFLATED, 31)
 add("reader", bytes([AUTO, 1]) + gz.compress(head_lines(jsonl, 3000)) + gz.flush())
 
-# filter: the expressions of the tests, some followed by NUL and events.
-OPERATOR = re.compile(rb"==|!=|=~|<|>|\b(has|in|contains|startswith|endswith|hasprefix|matches|between|and|or|not)\b|empty\(|ipv4")
-exprs = [s for s in test_literals("filter_test.cpp", "prefilter_equality_test.cpp", "prefilter_test.cpp")
-         if not is_json_like(s) and 3 <= len(s) <= 400 and b"\n" not in s and OPERATOR.search(s)]
-seen = set()
-for s in exprs:
-    if s not in seen:
-        seen.add(s); add("filter", s)
-for k, s in enumerate(exprs[:12]):
-    add("filter", s + b"\0" + head_lines((jsonl, pt1h, eventhub_small, eventlist_small)[k % 4], 2500))
+# filter and query: the expressions / pipelines of the tests, some followed by NUL and events.
+def add_expressions(name, texts):
+    seen = set()
+    for s in texts:
+        if s not in seen:
+            seen.add(s); add(name, s)
+    for k, s in enumerate(texts[:12]):
+        add(name, s + b"\0" + head_lines((jsonl, pt1h, eventhub_small, eventlist_small)[k % 4], 2500))
 
-# query: the pipelines of the tests (and of `stats`), some followed by NUL and events.
+OPERATOR = re.compile(rb"==|!=|=~|<|>|\b(has|in|contains|startswith|endswith|hasprefix|matches|between|and|or|not)\b|empty\(|ipv4")
+add_expressions("filter", [s for s in test_literals("filter_test.cpp", "prefilter_equality_test.cpp", "prefilter_test.cpp")
+                           if not is_json_like(s) and 3 <= len(s) <= 400 and b"\n" not in s and OPERATOR.search(s)])
 PIPELINE = re.compile(rb"\bsummarize\b")
-pipelines = [s for s in test_literals("aggregate_test.cpp", "cli_test.cpp")
-             if not is_json_like(s) and 9 <= len(s) <= 600 and b"\n" not in s and PIPELINE.search(s)]
-seen = set()
-for s in pipelines:
-    if s not in seen:
-        seen.add(s); add("query", s)
-for k, s in enumerate(pipelines[:12]):
-    add("query", s + b"\0" + head_lines((jsonl, pt1h, eventhub_small, eventlist_small)[k % 4], 2500))
+add_expressions("query", [s for s in test_literals("aggregate_test.cpp", "cli_test.cpp")
+                          if not is_json_like(s) and 9 <= len(s) <= 600 and b"\n" not in s and PIPELINE.search(s)])
 
 # policy_load: the example policies and the policies of the tests.
 def policy_like(s):

@@ -413,7 +413,7 @@ struct object_scan {
 
   // Gives the element back (it must still be the last one: nothing is emitted while an object
   // is scanned, except the items of a container, which releases it first); the fields read
-  // from then on go to `spare`, which nothing reads.
+  // from then on go to `spare`, whose values are never used.
   void release() noexcept {
     if (events == nullptr) return;
     events->pop_back();
@@ -422,7 +422,6 @@ struct object_scan {
   }
   // The object is an event: the element stays in the output.
   void keep() noexcept { events = nullptr; }
-  [[nodiscard]] bool in_output() const noexcept { return events != nullptr; }
 
   std::vector<event>* events;  // non-null while `ev` is the output's last element
   event* ev;

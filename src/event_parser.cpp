@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "envelope_scan.h"
+#include "json_scan.h"
 #include "k8saudit/time.h"
 #include "string_blocks.h"
 
@@ -299,73 +300,30 @@ std::size_t first_invalid_utf8(const char* p, std::size_t n) noexcept {
   return n;
 }
 
-const char* skip_blanks(const char* p, const char* end) noexcept {
-  while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) ++p;
-  return p;
-}
-
-// The end of the string whose opening quote is at p (past its closing quote), or nullptr.
-const char* string_end(const char* p, const char* end) noexcept {
-  for (++p; p < end; ++p) {
-    if (*p == '\\') {
-      ++p;
-    } else if (*p == '"') {
-      return p + 1;
-    }
-  }
-  return nullptr;
-}
-
-// The end of the JSON value starting at p: past a string, or at the first `,` `}` `]` outside
-// strings and brackets opened within it. nullptr when the text ends first.
-const char* value_end(const char* p, const char* end) noexcept {
-  int depth = 0;
-  while (p < end) {
-    switch (*p) {
-      case '"':
-        p = string_end(p, end);
-        if (p == nullptr) return nullptr;
-        if (depth == 0) return p;
-        continue;
-      case '{': case '[': ++depth; break;
-      case '}': case ']':
-        if (depth == 0) return p;
-        if (--depth == 0) return p + 1;
-        break;
-      case ',':
-        if (depth == 0) return p;
-        break;
-      default: break;
-    }
-    ++p;
-  }
-  return nullptr;
-}
-
-// Within the object or array whose opening bracket is at p, the member or element whose value
-// holds `at`: its value's extent, and for an object its key as written (quotes excluded).
-bool part_holding(const char* p, const char* end, const char* at, std::string_view& key, const char*& vb,
-                  const char*& ve) noexcept {
-  if (p >= end || (*p != '{' && *p != '[')) return false;
-  const bool object = *p == '{';
-  p = skip_blanks(p + 1, end);
-  while (p < end && *p != '}' && *p != ']') {
+// Within the object or array whose opening bracket is at t[i], the member or element whose
+// value holds byte `at`: its value's extent [vb, ve), and for an object its key as written.
+bool part_holding(std::string_view t, std::size_t i, std::size_t at, std::string_view& key, std::size_t& vb,
+                  std::size_t& ve) noexcept {
+  constexpr std::size_t npos = std::string_view::npos;
+  if (i >= t.size() || (t[i] != '{' && t[i] != '[')) return false;
+  const bool object = t[i] == '{';
+  i = skip_ws(t, i + 1);
+  while (i < t.size() && t[i] != '}' && t[i] != ']') {
     if (object) {
-      if (*p != '"') return false;
-      const char* k_end = string_end(p, end);
-      if (k_end == nullptr || at < k_end) return false;  // in a key: no field
-      key = std::string_view(p + 1, static_cast<std::size_t>(k_end - p - 2));
-      p = skip_blanks(k_end, end);
-      if (p >= end || *p != ':') return false;
-      p = skip_blanks(p + 1, end);
+      const std::size_t k_end = skip_string(t, i);
+      if (k_end == npos || at < k_end) return false;  // in a key: no field
+      key = t.substr(i + 1, k_end - i - 2);
+      i = skip_ws(t, k_end);
+      if (i >= t.size() || t[i] != ':') return false;
+      i = skip_ws(t, i + 1);
     }
-    vb = p;
-    ve = value_end(p, end);
-    if (ve == nullptr) return false;
+    vb = i;
+    ve = skip_value(t, i);
+    if (ve == npos) return false;
     if (at >= vb && at < ve) return true;
-    p = skip_blanks(ve, end);
-    if (p >= end || *p != ',') return false;
-    p = skip_blanks(p + 1, end);
+    i = skip_ws(t, ve);
+    if (i >= t.size() || t[i] != ',') return false;
+    i = skip_ws(t, i + 1);
   }
   return false;
 }
@@ -375,28 +333,27 @@ bool part_holding(const char* p, const char* end, const char* at, std::string_vi
 // AKS record, looked for inside the items of an EventList or Event Hub message; empty when the
 // byte is in a key, an unknown member or outside any member.
 std::string_view field_of_invalid_utf8(const char* p, std::size_t n) noexcept {
-  const char* const end = p + n;
-  const char* const at = p + first_invalid_utf8(p, n);
-  if (at == end) return {};
-  const char* vb = nullptr;
-  const char* ve = nullptr;
+  const std::string_view t(p, n);
+  const std::size_t at = first_invalid_utf8(p, n);
+  if (at == n) return {};
+  std::size_t vb = 0, ve = 0;
   std::string_view k;
-  const char* obj = skip_blanks(p, end);
-  if (obj < end && *obj == '[') {  // a top-level array: the item that holds the byte
-    if (!part_holding(obj, end, at, k, vb, ve)) return {};
+  std::size_t obj = skip_ws(t, 0);
+  if (obj < n && t[obj] == '[') {  // a top-level array: the item that holds the byte
+    if (!part_holding(t, obj, at, k, vb, ve)) return {};
     obj = vb;
   }
   for (int level = 0; level < 2; ++level) {  // a container, then its item
-    if (!part_holding(obj, end, at, k, vb, ve)) return {};
+    if (!part_holding(t, obj, at, k, vb, ve)) return {};
     const key id = lookup_key(k);
     if (id == key::properties) {
-      if (!part_holding(vb, ve, at, k, vb, ve)) return {};
+      if (!part_holding(t, vb, at, k, vb, ve)) return {};
       if (is(k, "log")) return "properties.log";
       if (is(k, "pod")) return "properties.pod";
       return {};
     }
     if (id != key::items && id != key::records) return field_name(id);
-    if (!part_holding(vb, ve, at, k, vb, ve)) return {};  // the item
+    if (!part_holding(t, vb, at, k, vb, ve)) return {};  // the item
     obj = vb;
   }
   return {};

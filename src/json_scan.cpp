@@ -10,12 +10,12 @@ namespace {
 
 bool is_ws(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
+}  // namespace
+
 std::size_t skip_ws(std::string_view t, std::size_t i) noexcept {
   while (i < t.size() && is_ws(t[i])) ++i;
   return i;
 }
-
-}  // namespace
 
 std::size_t skip_string(std::string_view t, std::size_t i) noexcept {
   if (i >= t.size() || t[i] != '"') return std::string_view::npos;

@@ -11,6 +11,9 @@
 
 namespace k8saudit::detail {
 
+/// The index of the first byte at or after i that is not JSON whitespace (t.size() if none).
+std::size_t skip_ws(std::string_view t, std::size_t i) noexcept;
+
 /// Index one past the end of the JSON value starting at text[pos] (after whitespace), or npos.
 std::size_t skip_value(std::string_view text, std::size_t pos) noexcept;
 

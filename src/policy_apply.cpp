@@ -33,12 +33,7 @@ int rank(level l) noexcept {
   }
 }
 
-bool is_ws(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
-
-std::size_t skip_ws(std::string_view t, std::size_t i) noexcept {
-  while (i < t.size() && is_ws(t[i])) ++i;
-  return i;
-}
+using detail::skip_ws;
 
 /// One member of an object: `key` is the raw key content (between the quotes, still escaped).
 struct member {

@@ -2,8 +2,12 @@
 #include "k8saudit/time.h"
 
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <limits>
+
+#include "time_detail.h"
 
 namespace k8saudit {
 namespace {
@@ -145,9 +149,110 @@ inline void put2(char* p, std::uint32_t v) noexcept {
   p[1] = static_cast<char>('0' + v % 10);
 }
 
+// ----- Kubernetes' own form, read eight bytes at a time ---------------------------------------
+// Audit timestamps are MicroTime, "YYYY-MM-DDTHH:MM:SS.ffffffZ" (27 bytes), and each event has
+// two of them. The text is read as four overlapping little-endian words; per word, a mask marks
+// the digit bytes and the other bytes must equal fixed separators. Anything else (another
+// length or form, a value out of range, a year near the ends of the int64 range) is left to the
+// general parser, which also writes the error, so both paths give the same result.
+
+// Per word: which bytes are digits, and the separators the other bytes must be.
+struct word_shape {
+  std::uint64_t digits;      // 0xFF at digit bytes
+  std::uint64_t separators;  // the expected byte at the other bytes, 0 at digit bytes
+};
+
+constexpr word_shape shape_of(const char (&pattern)[9]) noexcept {
+  word_shape w{0, 0};
+  for (unsigned i = 0; i < 8; ++i) {
+    const auto c = static_cast<std::uint64_t>(static_cast<unsigned char>(pattern[i]));
+    if (pattern[i] == '0') {
+      w.digits |= std::uint64_t{0xFF} << (8 * i);
+    } else {
+      w.separators |= c << (8 * i);
+    }
+  }
+  return w;
+}
+
+constexpr word_shape date_word = shape_of("0000-00-");   // bytes 0-7
+constexpr word_shape time_word = shape_of("00T00:00");   // bytes 8-15
+constexpr word_shape second_word = shape_of(":00.0000");  // bytes 16-23
+constexpr word_shape tail_word = shape_of(".000000Z");   // bytes 19-26
+
+// Zero when the word has the shape: separators in place, '0'-'9' at every digit byte (high
+// nibble 3; low nibble at most 9, so adding 6 does not carry into the high nibble).
+constexpr std::uint64_t shape_mismatch(std::uint64_t w, word_shape s) noexcept {
+  constexpr std::uint64_t high = 0xF0F0F0F0F0F0F0F0ULL;
+  constexpr std::uint64_t low = 0x0F0F0F0F0F0F0F0FULL;
+  const std::uint64_t seps = (w & ~s.digits) ^ s.separators;
+  const std::uint64_t not_30 = (w & s.digits & high) ^ (0x3030303030303030ULL & s.digits);
+  const std::uint64_t above_9 = ((w & s.digits & low) + (0x0606060606060606ULL & s.digits)) & high;
+  return seps | not_30 | above_9;
+}
+
+// Byte i of the result is 10 * digit(i) + digit(i + 1): two-digit numbers at every byte (the
+// bytes are at most 15 * 10 + 15, so nothing carries into the next one).
+constexpr std::uint64_t digit_pairs(std::uint64_t w) noexcept {
+  const std::uint64_t n = w & 0x0F0F0F0F0F0F0F0FULL;
+  return n * 10 + (n >> 8);
+}
+
+constexpr std::uint32_t byte_at(std::uint64_t w, unsigned byte) noexcept {
+  return static_cast<std::uint32_t>((w >> (8 * byte)) & 0xFF);
+}
+
+inline std::uint64_t load_word(const char* p) noexcept {
+  std::uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+
+// The fast form, or false (nothing written) for the general parser to decide.
+bool parse_micro_time(std::string_view text, std::int64_t& ns) noexcept {
+  if constexpr (std::endian::native != std::endian::little) {
+    return false;
+  } else {
+    if (text.size() != 27) return false;
+    const char* s = text.data();
+    const std::uint64_t a = load_word(s);
+    const std::uint64_t b = load_word(s + 8);
+    const std::uint64_t c = load_word(s + 16);
+    const std::uint64_t d = load_word(s + 19);
+    if ((shape_mismatch(a, date_word) | shape_mismatch(b, time_word) | shape_mismatch(c, second_word) |
+         shape_mismatch(d, tail_word)) != 0) {
+      return false;
+    }
+    const std::uint64_t pa = digit_pairs(a), pb = digit_pairs(b), pc = digit_pairs(c), pd = digit_pairs(d);
+    const std::uint32_t year = byte_at(pa, 0) * 100 + byte_at(pa, 2);
+    const std::uint32_t mon = byte_at(pa, 5);
+    const std::uint32_t day = byte_at(pb, 0);
+    const std::uint32_t hour = byte_at(pb, 3);
+    const std::uint32_t min = byte_at(pb, 6);
+    const std::uint32_t sec = byte_at(pc, 1);
+    const std::uint32_t micros = byte_at(pc, 4) * 10'000 + byte_at(pc, 6) * 100 + byte_at(pd, 5);
+    // Whole years well inside the int64 nanosecond range (1677-09-21 .. 2262-04-11), so the
+    // arithmetic below cannot overflow; the general parser handles the edges.
+    if (year < 1678 || year > 2261) return false;
+    if (mon < 1 || mon > 12 || day < 1 || day > days_in_month(year, mon) || hour > 23 || min > 59 || sec > 59) {
+      return false;
+    }
+    const std::int64_t secs =
+        days_from_civil(year, mon, day) * s_per_day + static_cast<std::int64_t>(hour * 3600 + min * 60 + sec);
+    ns = secs * ns_per_s + static_cast<std::int64_t>(micros) * 1'000;
+    return true;
+  }
+}
+
 }  // namespace
 
 result<timestamp> parse_timestamp(std::string_view text) noexcept {
+  std::int64_t ns = 0;
+  if (parse_micro_time(text, ns)) return timestamp{std::chrono::nanoseconds{ns}};
+  return detail::parse_timestamp_general(text);
+}
+
+result<timestamp> detail::parse_timestamp_general(std::string_view text) noexcept {
   // "YYYY-MM-DDTHH:MM:SS" is the shortest accepted form.
   constexpr std::size_t base_len = 19;
   const std::size_t n = text.size();

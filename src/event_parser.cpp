@@ -6,6 +6,8 @@
 
 #include <simdjson.h>
 
+#include <array>
+#include <bit>
 #include <charconv>
 #include <cstring>
 #include <new>
@@ -47,6 +49,7 @@ enum class key : std::uint8_t {
   // GKE Cloud Logging entry
   proto_payload,
 };
+constexpr std::size_t key_count = static_cast<std::size_t>(key::proto_payload) + 1;
 
 // `k` equals the literal `lit`. The length is a constant, so the bytes are compared with one or
 // two integer loads rather than a call to memcmp (keys are compared on every field of every event).
@@ -401,6 +404,27 @@ struct object_scan {
   std::uint64_t container_items{0};
 };
 
+// The key expected after another one. An audit event's keys come in the order the API server
+// writes them, so the key that followed key X in the last record usually follows it again: one
+// 32-byte compare against that guess (its text, then the closing quote) stands for finding the
+// key's end and looking it up. A miss costs the compare, then the lookup as before.
+struct key_guess {
+  alignas(32) char text[32]{};  // the key and its closing quote
+  std::uint32_t mask{0};       // bits of text that must match; 0: no guess yet
+  key id{key::unknown};
+
+  // The key at p (just after its opening quote), when it is the guess.
+  [[nodiscard]] bool hits(const char* p) const noexcept { return (equal_bytes(p, text) & mask) == mask && mask != 0; }
+  [[nodiscard]] std::size_t length() const noexcept { return static_cast<std::size_t>(std::popcount(mask)) - 1; }
+  void set(std::string_view k, key k_id) noexcept {
+    if (k.size() >= sizeof text) return;
+    std::memcpy(text, k.data(), k.size());
+    text[k.size()] = '"';
+    mask = k.size() + 1 >= 32 ? ~std::uint32_t{0} : (std::uint32_t{1} << (k.size() + 1)) - 1;
+    id = k_id;
+  }
+};
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -431,6 +455,8 @@ struct event_parser::impl {
   od::parser check;  // re-validation of a slice (a non-event item, a JSON text held in a string)
   std::vector<std::string_view> list_scratch;
   std::string key_scratch;
+  // The top-level key after each key (indexed by the previous key + 1; 0: the first key).
+  std::array<key_guess, key_count + 1> next_key{};
   bool inner_busy{false};  // the inner parser is mid-document: string payloads cannot nest
   std::vector<event> single_events;          // parse_native's outputs, kept between calls
   std::vector<record_error> single_errors;
@@ -805,14 +831,24 @@ struct event_parser::impl {
   // inside a top-level array), 2 for wrapped payloads. `level`: the object's nesting level.
   error_code scan_object(od::object obj, object_scan& s, int depth, int level) {
     event* ev = s.ev;
+    std::size_t prev = 0;  // next_key's index of the key before
     for (auto fr : obj) {
       od::field f;
       if (auto e = std::move(fr).get(f); e) return e;
       std::string_view k;
-      if (auto e = read_key(f, k); e) return e;
+      key id;
+      key_guess& guess = next_key[prev];
+      if (const char* p = f.key().raw(); guess.hits(p)) {
+        k = std::string_view(p, guess.length());
+        id = guess.id;
+      } else {
+        if (auto e = read_key(f, k); e) return e;
+        id = lookup_key(k);
+        if (k.data() == p) guess.set(k, id);  // not an unescaped copy
+      }
+      prev = static_cast<std::size_t>(id) + 1;
       od::value v = f.value();
       error_code e = SUCCESS;
-      const key id = lookup_key(k);
       s.saw_event_key |= in(event_keys, id);
       s.saw_la_column |= in(la_column_keys, id);
       switch (id) {

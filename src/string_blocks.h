@@ -57,6 +57,27 @@ inline block_masks masks_of(const char* p) noexcept {
 #endif
 }
 
+/// Bit i set when p[i] == q[i], for the 32 bytes at p and at q (all readable).
+inline std::uint32_t equal_bytes(const char* p, const char* q) noexcept {
+#if defined(__AVX2__)
+  const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
+  return static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, b)));
+#elif defined(__SSE2__)
+  std::uint32_t m = 0;
+  for (int half = 0; half < 2; ++half) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * half));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q + 16 * half));
+    m |= static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(a, b))) << (16 * half);
+  }
+  return m;
+#else
+  std::uint32_t m = 0;
+  for (int i = 0; i < 32; ++i) m |= std::uint32_t{p[i] == q[i]} << i;
+  return m;
+#endif
+}
+
 /// The quote and backslash bits of the 32 bytes at p (all readable): bit i of the result is
 /// set when p[i] is either.
 inline std::uint32_t quote_or_backslash(const char* p) noexcept {

@@ -6,6 +6,8 @@
 
 #include <k8saudit/k8saudit.h>
 
+#include "test_util.h"
+
 using namespace k8saudit;
 using namespace std::string_view_literals;
 
@@ -265,4 +267,44 @@ TEST_CASE("parser: to_owned outlives the parser's next call") {
   owned_event moved = std::move(keep);
   CHECK(moved->source_ips[0] == "10.0.0.1");
   CHECK(moved->annotations.text == R"({"authorization.k8s.io/decision":"forbid","authorization.k8s.io/reason":""})");
+}
+
+// The parser guesses each key from the one before it in the previous record (the order the API
+// server writes them). A guess must only ever stand for the very same key: records that follow
+// an established order with keys that extend it, stop short of it, spell it with an escape, or
+// are too long to guess, read as they would alone.
+TEST_CASE("parser: keys guessed from the previous record's order are the same keys") {
+  const std::string base = R"({"kind":"Event","level":"Metadata","verb":"get","stage":"ResponseComplete","user":{"username":"a"}})";
+  const std::string long_key(40, 'k');
+  const std::string variants[] = {
+      R"({"kind":"Event","level":"Metadata","verbs":"x","stage":"ResponseComplete"})",    // extends "verb"
+      R"({"kind":"Event","level":"Metadata","ver":"x","stage":"ResponseComplete"})",      // stops short
+      R"({"kind":"Event","level":"Metadata","ver\u0062":"list","stage":"ResponseComplete"})",  // "verb", escaped
+      R"({"kind":"Event","level":"Metadata","verb\"":"x","stage":"ResponseComplete"})",   // a quote after it
+      R"({"kind":"Event","level":"Metadata",")" + long_key + R"(":"x","verb":"watch","stage":"ResponseComplete"})",
+      R"({"kind":"Event","level":"Metadata","Verb":"x","verb":"patch","stage":"ResponseComplete"})",
+      R"({"kind":"Event", "level" : "Metadata" ,"verb":"create","stage":"ResponseComplete"})",
+  };
+  for (const std::string& v : variants) {
+    CAPTURE(v);
+    const std::string input = base + "\n" + base + "\n" + v + "\n" + v + "\n" + base + "\n";
+    const auto together = test::read_all(input);
+    const auto alone = test::read_all(v);
+    REQUIRE(together.events.size() == 5);
+    REQUIRE(alone.events.size() == 1);
+    for (const std::size_t i : {std::size_t{2}, std::size_t{3}}) {
+      const event& e = together.events[i].view();
+      const event& a = alone.events[0].view();
+      CHECK(e.verb == a.verb);
+      CHECK(e.stage == a.stage);
+      CHECK(e.level == a.level);
+    }
+    CHECK(together.events[4].view().verb == "get");
+    CHECK(together.events[4].view().user.username == "a");
+  }
+  // What each variant's verb is, read alone.
+  CHECK(test::read_all(variants[0]).events[0].view().verb.empty());
+  CHECK(test::read_all(variants[2]).events[0].view().verb == "list");
+  CHECK(test::read_all(variants[4]).events[0].view().verb == "watch");
+  CHECK(test::read_all(variants[5]).events[0].view().verb == "patch");
 }

@@ -713,13 +713,49 @@ void read_values(const event& ev, const field_ref& f, std::vector<value>& out, f
 
 }  // namespace
 
+// A group key being built from several values (their encodings, one after another). Keys of a
+// few short values, the usual ones, are written into a fixed buffer with no growth check per
+// value; a longer key moves to a string.
+class key_builder {
+ public:
+  void clear() noexcept {
+    n_ = 0;
+    spilled_ = false;
+  }
+  [[gnu::always_inline]] void put(const char* p, std::size_t len) {
+    if (len <= small_.size() - n_ && !spilled_) [[likely]] {
+      std::memcpy(small_.data() + n_, p, len);
+      n_ += len;
+      return;
+    }
+    spill(p, len);
+  }
+  [[nodiscard]] std::string_view view() const noexcept {
+    return spilled_ ? std::string_view(big_) : std::string_view(small_.data(), n_);
+  }
+
+ private:
+  void spill(const char* p, std::size_t len) {
+    if (!spilled_) {
+      big_.assign(small_.data(), n_);
+      spilled_ = true;
+    }
+    big_.append(p, len);
+  }
+  std::size_t n_{0};
+  bool spilled_{false};
+  std::array<char, 240> small_;
+  std::string big_;
+};
+
 struct query_groups {
   group_table groups;
   std::uint64_t seen{0}, matched{0}, overflow{0};
   std::size_t bytes{0};  ///< what the state holds, as query_limits::max_memory counts it
 
   // Per-state scratch (a state is used by one thread at a time).
-  std::string key;
+  key_builder key;
+  std::string encoded;
   std::vector<value> vals;
   field_reader reader;
 };
@@ -768,8 +804,8 @@ void append_key(const event& ev, const key_spec& k, query_groups& st) {
       head[0] = static_cast<char>(value::kind::string);
       const auto n = static_cast<std::uint32_t>(sv.size());
       std::memcpy(head + 1, &n, 4);
-      st.key.append(head, 5);
-      st.key += sv;
+      st.key.put(head, 5);
+      st.key.put(sv.data(), sv.size());
       return;
     }
     case field_type::integer:
@@ -777,18 +813,21 @@ void append_key(const event& ev, const key_spec& k, query_groups& st) {
     case field_type::timespan: {
       std::int64_t x = 0;
       if (!lang::get_number(ev, k.field.id, x)) {
-        st.key += static_cast<char>(value::kind::null);
+        head[0] = static_cast<char>(value::kind::null);
+        st.key.put(head, 1);
         return;
       }
       if (k.binned) x = (x / k.step - ((x % k.step) < 0 ? 1 : 0)) * k.step;
       head[0] = static_cast<char>(field_value_kind(t));
       std::memcpy(head + 1, &x, 8);
-      st.key.append(head, 9);
+      st.key.put(head, 9);
       return;
     }
     default: {  // a JSON path: its first value (bin() of JSON is refused when parsing)
       read_values(ev, k.field, st.vals, st.reader);
-      encode(st.vals.empty() ? value{} : st.vals.front(), st.key);
+      st.encoded.clear();
+      encode(st.vals.empty() ? value{} : st.vals.front(), st.encoded);
+      st.key.put(st.encoded.data(), st.encoded.size());
       return;
     }
   }
@@ -1219,7 +1258,7 @@ void query_state::add(const event& ev) {
   } else {
     st.key.clear();
     for (const detail::key_spec& k : p.keys) detail::append_key(ev, k, st);
-    key = st.key;
+    key = st.key.view();
   }
   const std::uint64_t h = detail::group_table::hash(key);
   detail::group* g = st.groups.find(key, h);

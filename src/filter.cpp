@@ -145,6 +145,13 @@ bool text_match(const cnode& n, std::string_view s) noexcept {
 }
 
 bool number_match(const cnode& n, std::int64_t x, double xr, bool is_real) noexcept {
+  // An integer field against a list (`code in (401, 403)`): the common case, compared directly.
+  if (!is_real && n.oper == op::in) {
+    for (const literal& l : n.values) {
+      if (l.kind != value_kind::real ? x == l.integer : static_cast<double>(x) == l.real) return true;
+    }
+    return false;
+  }
   auto cmp = [&](const literal& l) -> int {  // sign of (x - l)
     if (!is_real && l.kind != value_kind::real) return x < l.integer ? -1 : (x > l.integer ? 1 : 0);
     const double a = is_real ? xr : static_cast<double>(x);

@@ -734,6 +734,35 @@ TEST_CASE("aggregate: keys by one and two fields, named keys, aliases, dynamic p
                                                    "dave|2|2|00:00:00.0750000"});
 }
 
+// A group key is built in a small fixed buffer and moves to a string when it outgrows it: keys
+// on both sides of that size, mixed, group exactly.
+TEST_CASE("aggregate: keys longer than the key buffer group exactly") {
+  std::vector<spec> specs;
+  std::map<std::pair<std::string, std::string>, std::int64_t> expected;
+  lcg g{7};
+  for (int i = 0; i < 300; ++i) {
+    spec s;
+    s.id = "id-" + std::to_string(i);
+    // 1 to 400 bytes of user name: keys from a few bytes to well past the buffer
+    s.user = std::string(1 + g.below(std::size_t{400}), static_cast<char>('a' + g.below(std::size_t{3})));
+    s.resource = g.below(std::size_t{2}) == 0 ? "pods" : std::string(200, 'r');
+    ++expected[{s.user, s.resource}];
+    specs.push_back(s);
+  }
+  const table t = run("summarize count() by user.username, objectRef.resource", events_of(specs));
+  REQUIRE(t.rows.size() == expected.size());
+  std::size_t long_keys = 0;
+  for (const auto& row : t.rows) {
+    const std::pair<std::string, std::string> k{std::string(row[0].text), std::string(row[1].text)};
+    CAPTURE(k.first.size());
+    REQUIRE(expected.count(k) == 1);
+    CHECK(row[2] == integer(expected[k]));
+    long_keys += k.first.size() + k.second.size() > 240 ? 1 : 0;
+  }
+  CHECK(long_keys > 10);
+  CHECK(long_keys < t.rows.size());
+}
+
 TEST_CASE("aggregate: bin keys on datetime, timespan and integer fields") {
   const table hours = run("summarize count() by bin(requestReceivedTimestamp, 1h)", crafted());
   CHECK(hours.columns == std::vector<std::string>{"requestReceivedTimestamp", "count_"});

@@ -385,6 +385,9 @@ TEST_CASE("filter: comparisons, between and in on responseStatus.code") {
                      {"responseStatus.code > 402.5", true},
                      {"responseStatus.code > 403.5", false},
                      {"responseStatus.code > -1", true},
+                     {"responseStatus.code in (401.0, 403.0)", true},  // integer against real literals
+                     {"responseStatus.code in (402.9, 403.1)", false},
+                     {"responseStatus.code in (1, 403.0)", true},
                  });
 }
 

@@ -723,6 +723,7 @@ class key_builder {
     spilled_ = false;
   }
   [[gnu::always_inline]] void put(const char* p, std::size_t len) {
+    if (len == 0) return;  // an empty value's view may hold no pointer (memcpy needs one)
     if (len <= small_.size() - n_ && !spilled_) [[likely]] {
       std::memcpy(small_.data() + n_, p, len);
       n_ += len;

@@ -231,6 +231,37 @@ constexpr std::uint64_t la_column_keys = [] {
 }();
 bool in(std::uint64_t set, key id) noexcept { return ((set >> static_cast<unsigned>(id)) & 1U) != 0; }
 
+// The keys whose values a parser with this field mask skips unread, with no other effect: the
+// scan passes over them without entering its switch. Empty in strict mode (every value is checked).
+std::uint64_t skipped_keys(field_mask m, bool validate_all) noexcept {
+  if (validate_all) return 0;
+  std::uint64_t set = 0;
+  const auto skip_unless = [&](part p, std::initializer_list<key> ids) {
+    if (m.has(p)) return;
+    for (key id : ids) set |= key_bit(id);
+  };
+  skip_unless(part::api_version, {key::api_version});
+  skip_unless(part::level, {key::level, key::la_level});
+  skip_unless(part::audit_id, {key::audit_id, key::la_audit_id});
+  skip_unless(part::stage, {key::stage, key::la_stage});
+  skip_unless(part::request_uri, {key::request_uri, key::la_request_uri});
+  skip_unless(part::verb, {key::verb, key::la_verb});
+  skip_unless(part::user, {key::user, key::la_user});
+  skip_unless(part::impersonated_user, {key::impersonated_user, key::la_impersonated_user});
+  skip_unless(part::authentication_metadata, {key::authentication_metadata});
+  skip_unless(part::source_ips, {key::source_ips, key::la_source_ips});
+  skip_unless(part::user_agent, {key::user_agent, key::la_user_agent});
+  skip_unless(part::object_ref, {key::object_ref, key::la_object_ref});
+  skip_unless(part::response_status, {key::response_status, key::la_response_status});
+  skip_unless(part::request_object, {key::request_object, key::la_request_object});
+  skip_unless(part::response_object, {key::response_object, key::la_response_object});
+  skip_unless(part::annotations, {key::annotations, key::la_annotations});
+  skip_unless(part::request_received_timestamp, {key::request_received_timestamp, key::la_request_received_time});
+  skip_unless(part::stage_timestamp, {key::stage_timestamp, key::la_stage_received_time, key::metadata});
+  if (!m.has(part::stage_timestamp) && !m.has(part::request_received_timestamp)) set |= key_bit(key::timestamp);
+  return set;
+}
+
 errc translate(error_code e) noexcept {
   switch (e) {
     case simdjson::UTF8_ERROR: return errc::invalid_utf8;
@@ -431,7 +462,7 @@ struct key_guess {
 struct event_parser::impl {
   impl(event_parser& owner, const parser_options& opt, input_format fmt)
       : self(owner), fields(opt.fields), format(fmt), depth_limit(effective_max_depth(opt.max_depth)),
-        validate_all(opt.validate_all) {
+        validate_all(opt.validate_all), skip_keys(skipped_keys(opt.fields, opt.validate_all)) {
     // Allocation failures here surface again, as errors, at the first iterate().
     const std::size_t d = static_cast<std::size_t>(depth_limit) + 1;
     [[maybe_unused]] error_code e1 = outer.allocate(std::size_t{1} << 16, d);
@@ -445,6 +476,7 @@ struct event_parser::impl {
   // this parser walks (our own recursion; On-Demand does not check depth in release builds).
   int depth_limit;
   bool validate_all;  // parser_options::validate_all: walk and check every value, skipped ones too
+  std::uint64_t skip_keys;  // skipped_keys(fields, validate_all)
   // try_aks_record applies: AKS records are allowed, and no strict mode or tiny depth limit
   // (the general path checks those)
   bool aks_fast_path() const noexcept {
@@ -832,6 +864,7 @@ struct event_parser::impl {
   error_code scan_object(od::object obj, object_scan& s, int depth, int level) {
     event* ev = s.ev;
     std::size_t prev = 0;  // next_key's index of the key before
+    std::uint64_t seen = 0;  // the keys met
     for (auto fr : obj) {
       od::field f;
       if (auto e = std::move(fr).get(f); e) return e;
@@ -847,10 +880,11 @@ struct event_parser::impl {
         if (k.data() == p) guess.set(k, id);  // not an unescaped copy
       }
       prev = static_cast<std::size_t>(id) + 1;
+      seen |= key_bit(id);
+      // A key this mask does not read (skipped_keys: keep it in step with the cases below).
+      if (in(skip_keys, id)) continue;
       od::value v = f.value();
       error_code e = SUCCESS;
-      s.saw_event_key |= in(event_keys, id);
-      s.saw_la_column |= in(la_column_keys, id);
       switch (id) {
         case key::unknown:
           field = {};  // an error from here on is not about the field read before
@@ -1107,6 +1141,8 @@ struct event_parser::impl {
       }
       if (e) return e;
     }
+    s.saw_event_key |= (seen & event_keys) != 0;
+    s.saw_la_column |= (seen & la_column_keys) != 0;
     return SUCCESS;
   }
 

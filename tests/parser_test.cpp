@@ -196,6 +196,42 @@ TEST_CASE("parser: the field mask skips what is not asked for") {
   CHECK(bad.has_value());
 }
 
+TEST_CASE("parser: keys outside the field mask still say what a record is") {
+  // The scan passes over masked-out keys without reading them; they must still make the record
+  // an event, a Log Analytics row or a skip, exactly as with every field read.
+  struct one {
+    std::string rec;
+    record_format format;  // unknown: a skip
+  };
+  const one records[] = {
+      {R"({"auditID":"a","stage":"ResponseComplete"})", record_format::native},  // native event keys only
+      {R"({"level":"Metadata","x":1})", record_format::native},
+      {R"({"AuditId":"a","Verb":"get","Stage":"ResponseComplete"})", record_format::loganalytics_row},
+      {R"({"x":1,"SourceIps":["1.2.3.4"]})", record_format::loganalytics_row},
+      {R"({"x":1,"y":{"z":2}})", record_format::unknown},
+      {R"({"protoPayload":{"a":1},"verb":"get"})", record_format::unknown},  // a GKE entry
+  };
+  const field_mask masks[] = {field_mask::none(), field_mask(part::user_agent), field_mask(part::annotations),
+                              field_mask::all()};
+  for (const one& r : records) {
+    CAPTURE(r.rec);
+    for (const field_mask m : masks) {
+      CAPTURE(m.bits());
+      reader_options o;
+      o.fields = m;
+      const auto got = test::read_all(r.rec + "\n" + r.rec + "\n", o);
+      CHECK(got.adds_up());
+      CHECK(got.stats.errors == 0);
+      if (r.format == record_format::unknown) {
+        CHECK(got.stats.skipped == 2);
+        continue;
+      }
+      REQUIRE(got.events.size() == 2);
+      for (const owned_event& e : got.events) CHECK(e->origin.format == r.format);
+    }
+  }
+}
+
 TEST_CASE("parser: bad input is an error naming the field") {
   parser p;
   struct bad_case {

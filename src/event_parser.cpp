@@ -10,6 +10,7 @@
 #include <bit>
 #include <charconv>
 #include <cstring>
+#include <initializer_list>
 #include <new>
 #include <system_error>
 #include <utility>
@@ -56,6 +57,37 @@ constexpr std::size_t key_count = static_cast<std::size_t>(key::proto_payload) +
 template <std::size_t N>
 bool is(std::string_view k, const char (&lit)[N]) noexcept {
   return k.size() == N - 1 && std::memcmp(k.data(), lit, N - 1) == 0;
+}
+
+// The key at p, as written (just after its opening quote), is the literal `lit`: its bytes, then
+// the closing quote. A key written with escapes never matches (no literal has a backslash): the
+// callers decode those. Reads 16 bytes from p, which the padding of every document the parser
+// walks (SIMDJSON_PADDING) allows.
+template <std::size_t N>
+[[gnu::always_inline]] inline bool key_is(const char* p, const char (&lit)[N]) noexcept {
+  static_assert(N >= 2 && N <= 16, "keys of 1 to 15 bytes");
+  constexpr std::size_t n = N - 1;  // the key's bytes; with the quote, n + 1 <= 16
+  if constexpr (std::endian::native != std::endian::little) {
+    return std::memcmp(p, lit, n) == 0 && p[n] == '"';
+  }
+  const auto word = [](const char* src, std::size_t len) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, src, len);
+    return w;
+  };
+  // The literal and its quote as two little-endian words, and the bytes of each that count.
+  char want[16] = {};
+  for (std::size_t i = 0; i < n; ++i) want[i] = lit[i];
+  want[n] = '"';
+  const std::uint64_t lo = word(want, 8), hi = word(want + 8, 8);
+  constexpr std::size_t used = n + 1;
+  constexpr std::uint64_t lo_mask = used >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * used)) - 1;
+  if constexpr (used <= 8) {
+    return (word(p, 8) & lo_mask) == lo;
+  } else {
+    constexpr std::uint64_t hi_mask = used >= 16 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * (used - 8))) - 1;
+    return word(p, 8) == lo && (word(p + 8, 8) & hi_mask) == hi;
+  }
 }
 
 key lookup_key(std::string_view k) noexcept {
@@ -664,9 +696,8 @@ struct event_parser::impl {
   }
 
   // The key of a field as text (keys with escapes are unescaped into key_scratch).
-  error_code read_key(od::field& f, std::string_view& k) {
-    od::raw_json_string rk = f.key();
-    const char* p = rk.raw();
+  error_code read_key(od::field& f, std::string_view& k) { return read_key(f.key().raw(), k); }
+  error_code read_key(const char* p, std::string_view& k) {
     // Stage 1 validated the key, so its closing quote exists, with the document's padding after
     // it (the bound only sends very long keys down the loop below).
     if (const std::ptrdiff_t n = unescaped_length(p, p + 4096); n >= 0) {
@@ -690,91 +721,121 @@ struct event_parser::impl {
     std::string_view tmp;
     key_scratch.resize(static_cast<std::size_t>(q - p) + simdjson::SIMDJSON_PADDING);
     auto* dst = reinterpret_cast<std::uint8_t*>(key_scratch.data());
-    if (auto e = outer.unescape(rk, dst).get(tmp); e) return e;
+    if (auto e = outer.unescape(od::raw_json_string(reinterpret_cast<const std::uint8_t*>(p)), dst).get(tmp); e) return e;
     k = tmp;
     return SUCCESS;
   }
 
   // ----- nested audit objects ----------------------------------------------------------------
   // The nested audit objects: `level` is the object's own nesting level.
+
+  // The index in `names` of the key at p (as written, after its opening quote) once decoded;
+  // names.size() for another key, and -1 when it cannot be decoded. The slow path of the nested
+  // readers below, which first compare the key as written (key_is): reached by escaped keys and
+  // by keys they do not know. Their enums list the names in the same order.
+  [[gnu::noinline]] int decoded_key_index(const char* p, std::initializer_list<std::string_view> names) {
+    std::string_view k;
+    if (read_key(p, k)) return -1;
+    int i = 0;
+    for (const std::string_view n : names) {
+      if (k == n) return i;
+      ++i;
+    }
+    return i;
+  }
+
+  enum class user_field : std::int8_t { bad = -1, username, uid, groups, extra, other };
+  user_field user_field_of(const char* p) {
+    if (key_is(p, "username")) return user_field::username;
+    if (key_is(p, "uid")) return user_field::uid;
+    if (key_is(p, "groups")) return user_field::groups;
+    if (key_is(p, "extra")) return user_field::extra;
+    return static_cast<user_field>(decoded_key_index(p, {"username", "uid", "groups", "extra"}));
+  }
+
   error_code read_user(od::object obj, user_info& u, bool lists, int level) {
     for (auto fr : obj) {
       od::field f;
       if (auto e = std::move(fr).get(f); e) return e;
-      std::string_view k;
-      if (auto e = read_key(f, k); e) return e;
-      od::value v = f.value();
       error_code e = SUCCESS;
-      if (is(k, "username")) {
-        e = read_string(v, u.username);
-      } else if (is(k, "groups")) {
-        e = lists ? read_string_list(v, u.groups, level) : skip_value(v, level);
-      } else if (is(k, "uid")) {
-        e = read_string(v, u.uid);
-      } else if (is(k, "extra")) {
-        e = lists ? read_raw(v, u.extra, level) : skip_value(v, level);
-      } else {
-        e = skip_value(v, level);
+      switch (user_field_of(f.key().raw())) {
+        case user_field::username: e = read_string(f.value(), u.username); break;
+        case user_field::uid: e = read_string(f.value(), u.uid); break;
+        case user_field::groups: e = lists ? read_string_list(f.value(), u.groups, level) : skip_value(f.value(), level); break;
+        case user_field::extra: e = lists ? read_raw(f.value(), u.extra, level) : skip_value(f.value(), level); break;
+        case user_field::other: e = skip_value(f.value(), level); break;
+        case user_field::bad: return simdjson::STRING_ERROR;
       }
       if (e) return e;
     }
     return SUCCESS;
   }
 
+  // The member of `o` the key at p names (in the order the API server writes them); null for
+  // another key, with `bad` set when the key cannot be decoded.
+  std::string_view* object_ref_member(const char* p, object_reference& o, bool& bad) {
+    if (key_is(p, "resource")) return &o.resource;
+    if (key_is(p, "namespace")) return &o.namespace_;
+    if (key_is(p, "name")) return &o.name;
+    if (key_is(p, "apiVersion")) return &o.api_version;
+    if (key_is(p, "apiGroup")) return &o.api_group;
+    if (key_is(p, "subresource")) return &o.subresource;
+    if (key_is(p, "uid")) return &o.uid;
+    if (key_is(p, "resourceVersion")) return &o.resource_version;
+    std::string_view* const members[] = {&o.resource, &o.namespace_, &o.name, &o.api_version,
+                                         &o.api_group, &o.subresource, &o.uid, &o.resource_version};
+    const int i = decoded_key_index(p, {"resource", "namespace", "name", "apiVersion", "apiGroup", "subresource", "uid",
+                                        "resourceVersion"});
+    bad = i < 0;
+    return i >= 0 && i < 8 ? members[i] : nullptr;
+  }
+
   error_code read_object_ref(od::object obj, object_reference& o, int level) {
     for (auto fr : obj) {
       od::field f;
       if (auto e = std::move(fr).get(f); e) return e;
-      std::string_view k;
-      if (auto e = read_key(f, k); e) return e;
-      od::value v = f.value();
-      std::string_view* dst = nullptr;
-      switch (k.size()) {
-        case 3: if (is(k, "uid")) dst = &o.uid; break;
-        case 4: if (is(k, "name")) dst = &o.name; break;
-        case 8: if (is(k, "resource")) dst = &o.resource; else if (is(k, "apiGroup")) dst = &o.api_group; break;
-        case 9: if (is(k, "namespace")) dst = &o.namespace_; break;
-        case 10: if (is(k, "apiVersion")) dst = &o.api_version; break;
-        case 11: if (is(k, "subresource")) dst = &o.subresource; break;
-        case 15: if (is(k, "resourceVersion")) dst = &o.resource_version; break;
-        default: break;
-      }
-      if (auto e = dst != nullptr ? read_string(v, *dst) : skip_value(v, level); e) return e;
+      bool bad = false;
+      std::string_view* dst = object_ref_member(f.key().raw(), o, bad);
+      if (bad) return simdjson::STRING_ERROR;
+      if (auto e = dst != nullptr ? read_string(f.value(), *dst) : skip_value(f.value(), level); e) return e;
     }
     return SUCCESS;
+  }
+
+  enum class status_field : std::int8_t { bad = -1, metadata, code, status, message, reason, details, other };
+  status_field status_field_of(const char* p) {
+    if (key_is(p, "metadata")) return status_field::metadata;
+    if (key_is(p, "code")) return status_field::code;
+    if (key_is(p, "status")) return status_field::status;
+    if (key_is(p, "message")) return status_field::message;
+    if (key_is(p, "reason")) return status_field::reason;
+    if (key_is(p, "details")) return status_field::details;
+    return static_cast<status_field>(
+        decoded_key_index(p, {"metadata", "code", "status", "message", "reason", "details"}));
   }
 
   error_code read_status(od::object obj, response_status& r, int level) {
     for (auto fr : obj) {
       od::field f;
       if (auto e = std::move(fr).get(f); e) return e;
-      std::string_view k;
-      if (auto e = read_key(f, k); e) return e;
+      const status_field which = status_field_of(f.key().raw());
       od::value v = f.value();
       error_code e = SUCCESS;
-      if (is(k, "code")) {
-        field = "responseStatus.code";
-        std::string_view tok;
-        tok = v.raw_json_token();
-        if (!is_null_token(tok)) e = read_int32(v, r.code);
-      } else if (is(k, "status")) {
-        field = "responseStatus";
-        e = read_string(v, r.status);
-      } else if (is(k, "reason")) {
-        field = "responseStatus";
-        e = read_string(v, r.reason);
-      } else if (is(k, "message")) {
-        field = "responseStatus";
-        e = read_string(v, r.message);
-      } else if (is(k, "details")) {
-        field = "responseStatus.details";
-        e = read_raw(v, r.details, level);
-      } else if (is(k, "metadata")) {
-        field = "responseStatus.metadata";
-        e = read_raw(v, r.metadata, level);
-      } else {
-        field = "responseStatus";
-        e = skip_value(v, level);
+      switch (which) {
+        case status_field::code: {
+          field = "responseStatus.code";
+          std::string_view tok;
+          tok = v.raw_json_token();
+          if (!is_null_token(tok)) e = read_int32(v, r.code);
+          break;
+        }
+        case status_field::status: field = "responseStatus"; e = read_string(v, r.status); break;
+        case status_field::reason: field = "responseStatus"; e = read_string(v, r.reason); break;
+        case status_field::message: field = "responseStatus"; e = read_string(v, r.message); break;
+        case status_field::details: field = "responseStatus.details"; e = read_raw(v, r.details, level); break;
+        case status_field::metadata: field = "responseStatus.metadata"; e = read_raw(v, r.metadata, level); break;
+        case status_field::other: field = "responseStatus"; e = skip_value(v, level); break;
+        case status_field::bad: field = "responseStatus"; return simdjson::STRING_ERROR;
       }
       if (e) return e;
     }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include <k8saudit/k8saudit.h>
 
@@ -343,4 +345,85 @@ TEST_CASE("parser: keys guessed from the previous record's order are the same ke
   CHECK(test::read_all(variants[2]).events[0].view().verb == "list");
   CHECK(test::read_all(variants[4]).events[0].view().verb == "watch");
   CHECK(test::read_all(variants[5]).events[0].view().verb == "patch");
+}
+
+TEST_CASE("parser: keys of user, objectRef and responseStatus are matched as written, or decoded") {
+  // The nested readers compare a key's bytes and closing quote with each name they know, and
+  // decode the key only when that fails. Every variant of every key must read as the JSON says:
+  // an escaped key is the same key; a key one byte longer or shorter is another (skipped) key.
+  struct member {
+    std::string key, value;
+  };
+  const std::vector<member> user = {{"username", R"("alice")"}, {"uid", R"("u-1")"}, {"groups", R"(["g1","g2"])"},
+                                    {"extra", R"({"x":["y"]})"}};
+  const std::vector<member> ref = {{"resource", R"("pods")"},      {"namespace", R"("ns")"},
+                                   {"name", R"("web-0")"},        {"apiVersion", R"("v1")"},
+                                   {"apiGroup", R"("apps")"},      {"subresource", R"("log")"},
+                                   {"uid", R"("o-1")"},           {"resourceVersion", R"("77")"}};
+  const std::vector<member> status = {{"metadata", "{}"},         {"code", "404"},
+                                      {"status", R"("Failure")"}, {"message", R"("not there")"},
+                                      {"reason", R"("NotFound")"}, {"details", R"({"name":"x"})"}};
+  const auto object = [](const std::vector<member>& ms) {
+    std::string o = "{";
+    for (const member& m : ms) {
+      if (o.size() > 1) o += ',';
+      o += test::json_quote(m.key);
+      o += ':';
+      o += m.value;
+    }
+    o += '}';
+    return o;
+  };
+  const auto record = [&](const std::vector<member>& u, const std::vector<member>& r, const std::vector<member>& s) {
+    return R"({"kind":"Event","level":"Metadata","verb":"get","user":)" + object(u) + R"(,"objectRef":)" + object(r) +
+           R"(,"responseStatus":)" + object(s) + "}";
+  };
+  const auto written = [](const std::string& rec) {
+    const auto r = test::read_all(rec + "\n");
+    REQUIRE(r.errors.empty());
+    REQUIRE(r.events.size() == 1);
+    return r.cat;
+  };
+  const std::string expected = written(record(user, ref, status));
+  CHECK(expected.find("alice") != std::string::npos);
+  CHECK(expected.find("resourceVersion") != std::string::npos);
+  // Escape the key's first byte and its last one: \u00XX
+  const auto escaped = [](const std::string& k, std::size_t at) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(k[at]));
+    return k.substr(0, at) + buf + k.substr(at + 1);
+  };
+  std::size_t variants = 0;
+  for (int which = 0; which < 3; ++which) {
+    const std::vector<member>& base = which == 0 ? user : which == 1 ? ref : status;
+    for (std::size_t i = 0; i < base.size(); ++i) {
+      CAPTURE(base[i].key);
+      const auto with_key = [&](const std::string& raw_key) {
+        std::vector<member> ms = base;
+        ms[i].key = raw_key;
+        return record(which == 0 ? ms : user, which == 1 ? ms : ref, which == 2 ? ms : status);
+      };
+      const auto with_raw_key = [&](const std::string& raw_key) {
+        const std::string rec = with_key("\x01");  // a placeholder, replaced by the raw text
+        const std::string quoted = test::json_quote("\x01");
+        std::string out = rec;
+        out.replace(out.find(quoted), quoted.size(), "\"" + raw_key + "\"");
+        return out;
+      };
+      const std::string& k = base[i].key;
+      // the same key, escaped at its start and at its end
+      CHECK(written(with_raw_key(escaped(k, 0))) == expected);
+      CHECK(written(with_raw_key(escaped(k, k.size() - 1))) == expected);
+      // another key: longer, shorter, different case (the member is then absent)
+      const std::string absent = written(with_key("zzz"));
+      CHECK(absent != expected);
+      CHECK(written(with_key(k + "s")) == absent);
+      if (k.size() > 1) CHECK(written(with_key(k.substr(0, k.size() - 1))) == absent);
+      std::string upper = k;
+      upper[0] = static_cast<char>(upper[0] - 'a' + 'A');
+      CHECK(written(with_key(upper)) == absent);
+      variants += 5;
+    }
+  }
+  CHECK(variants == 5 * (user.size() + ref.size() + status.size()));
 }

@@ -445,3 +445,26 @@ TEST_CASE("reader: memory is parsed in place, and the tail after the last padded
     CHECK(outside >= 1);  // the last record is always within padding() of the end
   }
 }
+
+TEST_CASE("reader: a batch ends before a record once full, and a container's items come whole") {
+  // 3 events, an EventList of 10, 2 events, an EventList of 1, 6 events; batches of 4.
+  std::string list10 = R"({"kind":"EventList","items":[)";
+  for (int i = 0; i < 10; ++i) {
+    if (i > 0) list10 += ',';
+    list10 += ev(100 + i);
+  }
+  list10 += "]}";
+  const std::string in = lines(3) + list10 + "\n" + ev(200) + "\n" + ev(201) + "\n" + R"({"items":[)" + ev(300) +
+                         "]}\n" + lines(6);
+  reader_options small;
+  small.max_batch_events = 4;
+  reader rd(small);
+  rd.open_memory(in, "mem");
+  std::vector<std::size_t> sizes;
+  batch b;
+  while (rd.next(b)) sizes.push_back(b.events.size());
+  // 3 + the 10 items (the list is not split); then 200, 201, the list of 1, one line; then 4; then 1.
+  CHECK(sizes == std::vector<std::size_t>{13, 4, 4, 1});
+  for (const std::size_t n : sizes) CHECK(n <= small.max_batch_events - 1 + 10);
+  CHECK(rd.stats().events == 22);
+}

@@ -85,9 +85,11 @@ struct reader_options {
   field_mask fields{field_mask::all()};
   std::size_t window_size{std::size_t{1} << 20};       ///< initial window (1 MiB)
   std::size_t max_record_size{std::size_t{64} << 20};  ///< larger records are errors (64 MiB)
-  /// A batch holds at most this many events. 512 events (about 380 KB) stay in a core's L2
-  /// cache between the parse that writes them and the code that reads them; 4096 cost `stats`
-  /// 5-7% (bench: Q/stats).
+  /// A batch ends before a record once it holds this many events. The events of one record are
+  /// never split across batches: a container (an EventList, an Event Hub message) comes whole,
+  /// so a batch holds at most max_batch_events - 1 plus one record's items (a record is at most
+  /// max_record_size bytes). 512 events (about 380 KB) stay in a core's L2 cache between the
+  /// parse that writes them and the code that reads them; 4096 cost `stats` 5-7% (bench: Q/stats).
   std::size_t max_batch_events{512};
   std::size_t max_depth{256};  ///< see parser_options::max_depth (also bounds documents spanning lines)
   /// Not owned; must outlive the reading. nullptr or empty() = off. A line that is a whole

@@ -261,6 +261,43 @@ constexpr std::uint64_t la_column_keys = [] {
   for (auto i = static_cast<unsigned>(key::la_audit_id); i <= static_cast<unsigned>(key::la_type); ++i) m |= std::uint64_t{1} << i;
   return m;
 }();
+// The keys read_event_member reads.
+constexpr std::uint64_t event_member_keys = key_bit(key::unknown) |
+    key_bit(key::kind) |
+    key_bit(key::api_version) |
+    key_bit(key::level) |
+    key_bit(key::la_level) |
+    key_bit(key::audit_id) |
+    key_bit(key::la_audit_id) |
+    key_bit(key::stage) |
+    key_bit(key::la_stage) |
+    key_bit(key::request_uri) |
+    key_bit(key::la_request_uri) |
+    key_bit(key::verb) |
+    key_bit(key::la_verb) |
+    key_bit(key::user) |
+    key_bit(key::la_user) |
+    key_bit(key::impersonated_user) |
+    key_bit(key::la_impersonated_user) |
+    key_bit(key::authentication_metadata) |
+    key_bit(key::source_ips) |
+    key_bit(key::la_source_ips) |
+    key_bit(key::user_agent) |
+    key_bit(key::la_user_agent) |
+    key_bit(key::object_ref) |
+    key_bit(key::la_object_ref) |
+    key_bit(key::response_status) |
+    key_bit(key::la_response_status) |
+    key_bit(key::request_object) |
+    key_bit(key::la_request_object) |
+    key_bit(key::response_object) |
+    key_bit(key::la_response_object) |
+    key_bit(key::annotations) |
+    key_bit(key::la_annotations) |
+    key_bit(key::request_received_timestamp) |
+    key_bit(key::la_request_received_time) |
+    key_bit(key::stage_timestamp) |
+    key_bit(key::la_stage_received_time);
 bool in(std::uint64_t set, key id) noexcept { return ((set >> static_cast<unsigned>(id)) & 1U) != 0; }
 
 // The keys whose values a parser with this field mask skips unread, with no other effect: the
@@ -922,8 +959,282 @@ struct event_parser::impl {
   // ----- the one switch ----------------------------------------------------------------------
   // `depth`: 0 for a top-level record, 1 or 2 for container items (containers nest at most
   // inside a top-level array), 2 for wrapped payloads. `level`: the object's nesting level.
-  error_code scan_object(od::object obj, object_scan& s, int depth, int level) {
+  // One member of an audit event: a key of audit.k8s.io's Event, or its Log Analytics column (whose
+  // dynamic values may be strings holding JSON), or an unknown key. Inline in both scans.
+  [[gnu::always_inline]] error_code read_event_member(key id, od::value v, object_scan& s, int level) {
     event* ev = s.ev;
+    error_code e = SUCCESS;
+    switch (id) {
+      case key::unknown:
+        field = {};  // an error from here on is not about the field read before
+        e = skip_field(v, level, id);
+        break;
+      case key::kind:
+        field = "kind";
+        e = read_string(v, ev->kind);
+        if (!e && ev->kind == "Event") s.saw_event_key = true;
+        break;
+      case key::api_version:
+        if (fields.has(part::api_version)) { field = "apiVersion"; e = read_string(v, ev->api_version); }
+        else e = skip_field(v, level, id);
+        break;
+      case key::level:
+      case key::la_level:
+        if (fields.has(part::level)) {
+          field = "level";
+          e = read_string(v, ev->level_text);
+          ev->level = parse_level(ev->level_text);
+        } else {
+          e = skip_field(v, level, id);
+        }
+        break;
+      case key::audit_id:
+      case key::la_audit_id:
+        if (fields.has(part::audit_id)) { field = "auditID"; e = read_string(v, ev->audit_id); }
+        else e = skip_field(v, level, id);
+        break;
+      case key::stage:
+      case key::la_stage:
+        if (fields.has(part::stage)) {
+          field = "stage";
+          e = read_string(v, ev->stage_text);
+          ev->stage = parse_stage(ev->stage_text);
+        } else {
+          e = skip_field(v, level, id);
+        }
+        break;
+      case key::request_uri:
+      case key::la_request_uri:
+        if (fields.has(part::request_uri)) { field = "requestURI"; e = read_string(v, ev->request_uri); }
+        else e = skip_field(v, level, id);
+        break;
+      case key::verb:
+      case key::la_verb:
+        if (fields.has(part::verb)) { field = "verb"; e = read_string(v, ev->verb); }
+        else e = skip_field(v, level, id);
+        break;
+      case key::user:
+      case key::la_user:
+        if (fields.has(part::user)) {
+          field = "user";
+          e = with_object(v, id == key::la_user, level, [&](od::object o, int lvl) {
+            return read_user(o, ev->user, fields.has(part::user_groups), lvl);
+          });
+        } else {
+          e = skip_field(v, level, id);
+        }
+        break;
+      case key::impersonated_user:
+      case key::la_impersonated_user:
+        if (fields.has(part::impersonated_user)) {
+          field = "impersonatedUser";
+          e = with_object(v, id == key::la_impersonated_user, level, [&](od::object o, int lvl) {
+            ev->has_impersonated_user = true;
+            return read_user(o, ev->impersonated_user, fields.has(part::user_groups), lvl);
+          });
+        } else {
+          e = skip_field(v, level, id);
+        }
+        break;
+      case key::authentication_metadata:
+        if (fields.has(part::authentication_metadata)) {
+          field = "authenticationMetadata";
+          e = read_raw(v, ev->authentication_metadata, level);
+        } else {
+          e = skip_field(v, level, id);
+        }
+        break;
+      case key::source_ips:
+      case key::la_source_ips:
+        if (fields.has(part::source_ips)) {
+          field = "sourceIPs";
+          if (id == key::la_source_ips) {
+            e = read_string_list_dynamic(v, ev->source_ips, level);
+          } else {
+            e = read_string_list(v, ev->source_ips, level);
+          }
+        } else {
+          e = skip_field(v, level, id);
+        }
+        break;
+      case key::user_agent:
+      case key::la_user_agent:
+        if (fields.has(part::user_agent)) { field = "userAgent"; e = read_string(v, ev->user_agent); }
+        else e = skip_field(v, level, id);
+        break;
+      case key::object_ref:
+      case key::la_object_ref:
+        if (fields.has(part::object_ref)) {
+          field = "objectRef";
+          e = with_object(v, id == key::la_object_ref, level,
+                          [&](od::object o, int lvl) { return read_object_ref(o, ev->object_ref, lvl); });
+        } else {
+          e = skip_field(v, level, id);
+        }
+        break;
+      case key::response_status:
+      case key::la_response_status:
+        if (fields.has(part::response_status)) {
+          field = "responseStatus";
+          e = with_object(v, id == key::la_response_status, level,
+                          [&](od::object o, int lvl) { return read_status(o, ev->response_status, lvl); });
+        } else {
+          e = skip_field(v, level, id);
+        }
+        break;
+      case key::request_object:
+      case key::la_request_object:
+        if (fields.has(part::request_object)) {
+          field = "requestObject";
+          e = id == key::la_request_object ? read_raw_dynamic(v, ev->request_object, level)
+                                           : read_raw(v, ev->request_object, level);
+        } else {
+          e = skip_field(v, level, id);
+        }
+        break;
+      case key::response_object:
+      case key::la_response_object:
+        if (fields.has(part::response_object)) {
+          field = "responseObject";
+          e = id == key::la_response_object ? read_raw_dynamic(v, ev->response_object, level)
+                                            : read_raw(v, ev->response_object, level);
+        } else {
+          e = skip_field(v, level, id);
+        }
+        break;
+      case key::annotations:
+      case key::la_annotations:
+        if (fields.has(part::annotations)) {
+          field = "annotations";
+          e = id == key::la_annotations ? read_raw_dynamic(v, ev->annotations, level) : read_raw(v, ev->annotations, level);
+        } else {
+          e = skip_field(v, level, id);
+        }
+        break;
+      case key::request_received_timestamp:
+      case key::la_request_received_time:
+        if (fields.has(part::request_received_timestamp)) { field = "requestReceivedTimestamp"; e = read_string(v, s.rr_text); }
+        else e = skip_field(v, level, id);
+        break;
+      case key::stage_timestamp:
+      case key::la_stage_received_time:
+        if (fields.has(part::stage_timestamp)) { field = "stageTimestamp"; e = read_string(v, s.st_text); }
+        else e = skip_field(v, level, id);
+        break;
+      default: break;
+    }
+    return e;
+  }
+
+  // Any other member: a v1beta1 field, a container, an envelope key, a Log Analytics column that
+  // is not an audit field. Only the general scan reads these.
+  [[gnu::noinline]] error_code read_other_member(key id, od::value v, object_scan& s, int depth, int level) {
+    event* ev = s.ev;
+    error_code e = SUCCESS;
+    switch (id) {
+      case key::timestamp:
+        if (fields.has(part::stage_timestamp) || fields.has(part::request_received_timestamp)) {
+          field = "timestamp";
+          e = read_string(v, s.ts_text);
+        } else {
+          e = skip_field(v, level, id);
+        }
+        break;
+      case key::metadata:
+        // v1beta1 ObjectMeta (creationTimestamp); in an EventList it is ListMeta: harmless.
+        if (fields.has(part::stage_timestamp)) {
+          field = "metadata";
+          e = with_object(v, false, level, [&](od::object o, int lvl) -> error_code {
+            for (auto fr2 : o) {
+              od::field f2;
+              if (auto e2 = std::move(fr2).get(f2); e2) return e2;
+              std::string_view k2;
+              if (auto e2 = read_key(f2, k2); e2) return e2;
+              if (is(k2, "creationTimestamp")) {
+                field = "metadata.creationTimestamp";
+                if (auto e2 = read_string(f2.value(), s.created_text); e2) return e2;
+              } else if (validate_all) {
+                field = "metadata";
+                if (auto e2 = validate_value(f2.value(), lvl); e2) return e2;
+              }
+            }
+            return SUCCESS;
+          });
+        } else {
+          e = skip_field(v, level, id);
+        }
+        break;
+      case key::items:
+      case key::records:
+        if (depth >= 2) {  // containers nest at most inside a top-level array
+          e = skip_field(v, level, id);
+          break;
+        }
+        if (!format_allows_container(id)) {
+          s.bad_container = true;
+          e = skip_field(v, level, id);
+          break;
+        }
+        field = id == key::items ? "items" : "records";
+        s.is_container = true;
+        // Its items follow in the output; the container's own fields are not needed.
+        s.release();
+        ev = s.ev;
+        e = scan_container(v, depth + 1,
+                           id == key::items ? record_format::eventlist_item : record_format::aks_eventhub_record, s,
+                           level);
+        break;
+      case key::category:
+      case key::ad_category:
+        s.saw_la_column |= id == key::ad_category;
+        field = "category";
+        e = read_string(v, s.category);
+        break;
+      case key::operation_name:
+        field = "operationName";
+        e = read_string(v, s.operation_name);
+        break;
+      case key::resource_id:
+      case key::la_resource_id:
+      case key::ad_resource_id:
+        field = "resourceId";
+        e = read_string(v, ev->origin.resource_id);
+        break;
+      case key::time:
+      case key::la_time_generated:
+        field = "time";
+        e = read_string(v, ev->origin.time);
+        break;
+      case key::la_pod_name:
+      case key::ad_pod_s:
+        field = "pod";
+        e = read_string(v, ev->origin.pod);
+        break;
+      case key::la_type:
+        field = "Type";
+        e = read_string(v, s.type);
+        break;
+      case key::properties:
+        field = "properties";
+        s.saw_properties = true;
+        e = with_object(v, false, level, [&](od::object o, int lvl) { return read_properties(o, s, lvl); });
+        break;
+      case key::ad_log_s:
+        field = "log_s";
+        s.saw_log_s = true;
+        e = read_log(v, s, level);
+        break;
+      case key::proto_payload:
+        s.saw_proto_payload = true;
+        e = skip_field(v, level, id);
+        break;
+      default: break;
+    }
+    return e;
+  }
+
+  template <bool Native>
+  [[gnu::always_inline]] error_code scan_members(od::object obj, object_scan& s, int depth, int level, bool& bailed) {
     std::size_t prev = 0;  // next_key's index of the key before
     std::uint64_t seen = 0;  // the keys met
     for (auto fr : obj) {
@@ -942,269 +1253,36 @@ struct event_parser::impl {
       }
       prev = static_cast<std::size_t>(id) + 1;
       seen |= key_bit(id);
-      // A key this mask does not read (skipped_keys: keep it in step with the cases below).
+      // A key this mask does not read (skipped_keys: keep it in step with the member readers).
       if (in(skip_keys, id)) continue;
       od::value v = f.value();
       error_code e = SUCCESS;
-      switch (id) {
-        case key::unknown:
-          field = {};  // an error from here on is not about the field read before
-          e = skip_field(v, level, id);
-          break;
-        case key::kind:
-          field = "kind";
-          e = read_string(v, ev->kind);
-          if (!e && ev->kind == "Event") s.saw_event_key = true;
-          break;
-        case key::api_version:
-          if (fields.has(part::api_version)) { field = "apiVersion"; e = read_string(v, ev->api_version); }
-          else e = skip_field(v, level, id);
-          break;
-        case key::level:
-        case key::la_level:
-          if (fields.has(part::level)) {
-            field = "level";
-            e = read_string(v, ev->level_text);
-            ev->level = parse_level(ev->level_text);
-          } else {
-            e = skip_field(v, level, id);
-          }
-          break;
-        case key::audit_id:
-        case key::la_audit_id:
-          if (fields.has(part::audit_id)) { field = "auditID"; e = read_string(v, ev->audit_id); }
-          else e = skip_field(v, level, id);
-          break;
-        case key::stage:
-        case key::la_stage:
-          if (fields.has(part::stage)) {
-            field = "stage";
-            e = read_string(v, ev->stage_text);
-            ev->stage = parse_stage(ev->stage_text);
-          } else {
-            e = skip_field(v, level, id);
-          }
-          break;
-        case key::request_uri:
-        case key::la_request_uri:
-          if (fields.has(part::request_uri)) { field = "requestURI"; e = read_string(v, ev->request_uri); }
-          else e = skip_field(v, level, id);
-          break;
-        case key::verb:
-        case key::la_verb:
-          if (fields.has(part::verb)) { field = "verb"; e = read_string(v, ev->verb); }
-          else e = skip_field(v, level, id);
-          break;
-        case key::user:
-        case key::la_user:
-          if (fields.has(part::user)) {
-            field = "user";
-            e = with_object(v, id == key::la_user, level, [&](od::object o, int lvl) {
-              return read_user(o, ev->user, fields.has(part::user_groups), lvl);
-            });
-          } else {
-            e = skip_field(v, level, id);
-          }
-          break;
-        case key::impersonated_user:
-        case key::la_impersonated_user:
-          if (fields.has(part::impersonated_user)) {
-            field = "impersonatedUser";
-            e = with_object(v, id == key::la_impersonated_user, level, [&](od::object o, int lvl) {
-              ev->has_impersonated_user = true;
-              return read_user(o, ev->impersonated_user, fields.has(part::user_groups), lvl);
-            });
-          } else {
-            e = skip_field(v, level, id);
-          }
-          break;
-        case key::authentication_metadata:
-          if (fields.has(part::authentication_metadata)) {
-            field = "authenticationMetadata";
-            e = read_raw(v, ev->authentication_metadata, level);
-          } else {
-            e = skip_field(v, level, id);
-          }
-          break;
-        case key::source_ips:
-        case key::la_source_ips:
-          if (fields.has(part::source_ips)) {
-            field = "sourceIPs";
-            if (id == key::la_source_ips) {
-              e = read_string_list_dynamic(v, ev->source_ips, level);
-            } else {
-              e = read_string_list(v, ev->source_ips, level);
-            }
-          } else {
-            e = skip_field(v, level, id);
-          }
-          break;
-        case key::user_agent:
-        case key::la_user_agent:
-          if (fields.has(part::user_agent)) { field = "userAgent"; e = read_string(v, ev->user_agent); }
-          else e = skip_field(v, level, id);
-          break;
-        case key::object_ref:
-        case key::la_object_ref:
-          if (fields.has(part::object_ref)) {
-            field = "objectRef";
-            e = with_object(v, id == key::la_object_ref, level,
-                            [&](od::object o, int lvl) { return read_object_ref(o, ev->object_ref, lvl); });
-          } else {
-            e = skip_field(v, level, id);
-          }
-          break;
-        case key::response_status:
-        case key::la_response_status:
-          if (fields.has(part::response_status)) {
-            field = "responseStatus";
-            e = with_object(v, id == key::la_response_status, level,
-                            [&](od::object o, int lvl) { return read_status(o, ev->response_status, lvl); });
-          } else {
-            e = skip_field(v, level, id);
-          }
-          break;
-        case key::request_object:
-        case key::la_request_object:
-          if (fields.has(part::request_object)) {
-            field = "requestObject";
-            e = id == key::la_request_object ? read_raw_dynamic(v, ev->request_object, level)
-                                             : read_raw(v, ev->request_object, level);
-          } else {
-            e = skip_field(v, level, id);
-          }
-          break;
-        case key::response_object:
-        case key::la_response_object:
-          if (fields.has(part::response_object)) {
-            field = "responseObject";
-            e = id == key::la_response_object ? read_raw_dynamic(v, ev->response_object, level)
-                                              : read_raw(v, ev->response_object, level);
-          } else {
-            e = skip_field(v, level, id);
-          }
-          break;
-        case key::annotations:
-        case key::la_annotations:
-          if (fields.has(part::annotations)) {
-            field = "annotations";
-            e = id == key::la_annotations ? read_raw_dynamic(v, ev->annotations, level) : read_raw(v, ev->annotations, level);
-          } else {
-            e = skip_field(v, level, id);
-          }
-          break;
-        case key::request_received_timestamp:
-        case key::la_request_received_time:
-          if (fields.has(part::request_received_timestamp)) { field = "requestReceivedTimestamp"; e = read_string(v, s.rr_text); }
-          else e = skip_field(v, level, id);
-          break;
-        case key::stage_timestamp:
-        case key::la_stage_received_time:
-          if (fields.has(part::stage_timestamp)) { field = "stageTimestamp"; e = read_string(v, s.st_text); }
-          else e = skip_field(v, level, id);
-          break;
-        case key::timestamp:
-          if (fields.has(part::stage_timestamp) || fields.has(part::request_received_timestamp)) {
-            field = "timestamp";
-            e = read_string(v, s.ts_text);
-          } else {
-            e = skip_field(v, level, id);
-          }
-          break;
-        case key::metadata:
-          // v1beta1 ObjectMeta (creationTimestamp); in an EventList it is ListMeta: harmless.
-          if (fields.has(part::stage_timestamp)) {
-            field = "metadata";
-            e = with_object(v, false, level, [&](od::object o, int lvl) -> error_code {
-              for (auto fr2 : o) {
-                od::field f2;
-                if (auto e2 = std::move(fr2).get(f2); e2) return e2;
-                std::string_view k2;
-                if (auto e2 = read_key(f2, k2); e2) return e2;
-                if (is(k2, "creationTimestamp")) {
-                  field = "metadata.creationTimestamp";
-                  if (auto e2 = read_string(f2.value(), s.created_text); e2) return e2;
-                } else if (validate_all) {
-                  field = "metadata";
-                  if (auto e2 = validate_value(f2.value(), lvl); e2) return e2;
-                }
-              }
-              return SUCCESS;
-            });
-          } else {
-            e = skip_field(v, level, id);
-          }
-          break;
-        case key::items:
-        case key::records:
-          if (depth >= 2) {  // containers nest at most inside a top-level array
-            e = skip_field(v, level, id);
-            break;
-          }
-          if (!format_allows_container(id)) {
-            s.bad_container = true;
-            e = skip_field(v, level, id);
-            break;
-          }
-          field = id == key::items ? "items" : "records";
-          s.is_container = true;
-          // Its items follow in the output; the container's own fields are not needed.
-          s.release();
-          ev = s.ev;
-          e = scan_container(v, depth + 1,
-                             id == key::items ? record_format::eventlist_item : record_format::aks_eventhub_record, s,
-                             level);
-          break;
-        case key::category:
-        case key::ad_category:
-          s.saw_la_column |= id == key::ad_category;
-          field = "category";
-          e = read_string(v, s.category);
-          break;
-        case key::operation_name:
-          field = "operationName";
-          e = read_string(v, s.operation_name);
-          break;
-        case key::resource_id:
-        case key::la_resource_id:
-        case key::ad_resource_id:
-          field = "resourceId";
-          e = read_string(v, ev->origin.resource_id);
-          break;
-        case key::time:
-        case key::la_time_generated:
-          field = "time";
-          e = read_string(v, ev->origin.time);
-          break;
-        case key::la_pod_name:
-        case key::ad_pod_s:
-          field = "pod";
-          e = read_string(v, ev->origin.pod);
-          break;
-        case key::la_type:
-          field = "Type";
-          e = read_string(v, s.type);
-          break;
-        case key::properties:
-          field = "properties";
-          s.saw_properties = true;
-          e = with_object(v, false, level, [&](od::object o, int lvl) { return read_properties(o, s, lvl); });
-          break;
-        case key::ad_log_s:
-          field = "log_s";
-          s.saw_log_s = true;
-          e = read_log(v, s, level);
-          break;
-        case key::proto_payload:
-          s.saw_proto_payload = true;
-          e = skip_field(v, level, id);
-          break;
+      if (in(event_member_keys, id) && (!Native || !in(la_column_keys, id))) {
+        e = read_event_member(id, v, s, level);
+      } else if constexpr (Native) {
+        bailed = true;  // not a plain audit event: the general scan reads the record again
+        return SUCCESS;
+      } else {
+        e = read_other_member(id, v, s, depth, level);
       }
       if (e) return e;
     }
     s.saw_event_key |= (seen & event_keys) != 0;
     s.saw_la_column |= (seen & la_column_keys) != 0;
     return SUCCESS;
+  }
+
+  // Every member of an object, whatever it is.
+  error_code scan_object(od::object obj, object_scan& s, int depth, int level) {
+    bool unused = false;
+    return scan_members<false>(obj, s, depth, level, unused);
+  }
+
+  // An object read as a plain audit event (audit.k8s.io keys and unknown keys only), in a loop
+  // small enough to keep On-Demand's state in registers. At the first other key it stops and
+  // sets `bailed`, having emitted nothing: the caller gives the object to scan_object.
+  error_code scan_event(od::object obj, object_scan& s, int level, bool& bailed) {
+    return scan_members<true>(obj, s, 0, level, bailed);
   }
 
   error_code read_string_list_dynamic(od::value v, std::span<const std::string_view>& out_list, int level) {
@@ -1400,12 +1478,16 @@ struct event_parser::impl {
 
   // Scans one object and emits its outcome; `skipped` tells whether that outcome is a skip
   // (the caller then validates the whole object: a skip is valid JSON).
+  // With `bailed` (a top-level record), the object is first read by scan_event; when that stops
+  // at a key it does not read, nothing is emitted, *bailed is set, and the caller reads the
+  // record again with the general scan.
   error_code scan_and_emit(od::object obj, int depth, record_format item_format, const record_place& at, int level,
-                           bool& skipped) {
+                           bool& skipped, bool* bailed = nullptr) {
     object_scan s(*out->events);
     field = {};
     skipped = false;
-    error_code e = scan_object(obj, s, depth, level);
+    error_code e = bailed != nullptr ? scan_event(obj, s, level, *bailed) : scan_object(obj, s, depth, level);
+    if (bailed != nullptr && *bailed) return SUCCESS;  // `s` gives its element back
     if (e) {
       s.release();
       if (!item_local(e)) return e;
@@ -1542,26 +1624,48 @@ struct event_parser::impl {
       if (decoded_log_invalid()) return;
       return emit_error(errc::bad_envelope, log_field, "the payload is not a JSON object", at);
     }
-    object_scan inner_scan(*out->events);  // `org` must not be an element of the output
-    inner_scan.ev->origin = org;
+    // The event is read by scan_event, and read again by the general scan when that gives up.
+    for (bool plain = fast_paths.enabled;; plain = false) {
+      object_scan inner_scan(*out->events);  // `org` must not be an element of the output
+      inner_scan.ev->origin = org;
+      if (emit_payload_event(text, padded, inner_scan, plain, log_field, at, decoded_log_invalid)) return;
+      ++fast_paths.event_bailouts;
+    }
+  }
+
+  // emit_payload's parse of the event `text` into `inner_scan`, and its outcome. False, with
+  // nothing emitted, when `plain` (scan_event) gave up.
+  template <class Invalid>
+  bool emit_payload_event(std::string_view text, bool padded, object_scan& inner_scan, bool plain,
+                          std::string_view log_field, const record_place& at, Invalid&& decoded_log_invalid) {
     std::string_view saved_field = field;
     field = {};
-    error_code e = with_inner_object(text, padded, [&](od::object o, int lvl) { return scan_object(o, inner_scan, 2, lvl); });
+    bool bailed = false;
+    error_code e = with_inner_object(text, padded, [&](od::object o, int lvl) {
+      return plain ? scan_event(o, inner_scan, lvl, bailed) : scan_object(o, inner_scan, 2, lvl);
+    });
+    if (bailed) {
+      field = saved_field;
+      return false;
+    }
     if (e) {
       // A wrong type inside the event names its field; a payload that is not valid JSON (or
       // too deep) names the envelope field that holds it.
       std::string_view f = field.empty() || !item_local(e) ? log_field : field;
       field = saved_field;
-      if (decoded_log_invalid()) return;
-      return emit_error(translate(e), f, simdjson::error_message(e), at);
+      if (!decoded_log_invalid()) emit_error(translate(e), f, simdjson::error_message(e), at);
+      return true;
     }
     field = saved_field;
-    if (!inner_scan.saw_event_key) {
-      return emit_error(errc::bad_envelope, log_field, "the payload is not an audit event", at);
-    }
     std::string_view bad_field;
-    if (!resolve_timestamps(inner_scan, bad_field)) return emit_error(errc::bad_timestamp, bad_field, "not an RFC 3339 time", at);
-    emit_event(inner_scan);
+    if (!inner_scan.saw_event_key) {
+      emit_error(errc::bad_envelope, log_field, "the payload is not an audit event", at);
+    } else if (!resolve_timestamps(inner_scan, bad_field)) {
+      emit_error(errc::bad_timestamp, bad_field, "not an RFC 3339 time", at);
+    } else {
+      emit_event(inner_scan);
+    }
+    return true;
   }
 
   // Walks a value in full so that invalid JSON in it is reported: values that are not events
@@ -1759,7 +1863,19 @@ struct event_parser::impl {
       if (auto e = doc.get_object().get(obj); e) return e;
       const std::size_t before = out->events->size();
       bool skipped = false;
-      if (auto e = scan_and_emit(obj, 0, record_format::unknown, place, 1, skipped); e) return e;
+      bool bailed = false;
+      if (fast_paths.enabled) {
+        if (auto e = scan_and_emit(obj, 0, record_format::unknown, place, 1, skipped, &bailed); e) return e;
+        if (bailed) {
+          // Not a plain audit event: read it again, from the start, with the general scan.
+          ++fast_paths.event_bailouts;
+          doc.rewind();
+          if (auto e = doc.get_object().get(obj); e) return e;
+        }
+      }
+      if (!fast_paths.enabled || bailed) {
+        if (auto e = scan_and_emit(obj, 0, record_format::unknown, place, 1, skipped); e) return e;
+      }
       if (skipped) {
         // Not an event: the scan skipped what it did not need, so walk the whole record again
         // (from the tape simdjson already built): a skip is valid JSON, or the record is an error.

@@ -21,11 +21,14 @@ namespace k8saudit::detail {
 /// level in an optimised build, 4 KiB under AddressSanitizer; see parser.h).
 inline constexpr std::size_t max_depth_cap = 1024;
 
-/// Tests and fuzzers only: the fast paths (try_aks_record) can be switched off, so that their
-/// outcomes are compared with the general path's, and count the records they take.
+/// Tests and fuzzers only: the fast paths (try_aks_record, the plain-event scan of top-level
+/// objects) can be switched off, so that their outcomes are compared with the general path's,
+/// and count the records they take or give up.
 struct fast_path_switch {
   bool enabled{true};
   std::uint64_t aks_records{0};  ///< records the AKS fast path handled (this thread)
+  /// Top-level objects the event scan (plain audit events) gave to the general scan (this thread)
+  std::uint64_t event_bailouts{0};
 };
 inline thread_local fast_path_switch fast_paths{};
 

@@ -52,6 +52,22 @@ struct prng {
   }
 };
 
+/// Damages a record: one to three bytes replaced, deleted or inserted, taken from the bytes
+/// that matter to JSON and UTF-8 (a line break included, which splits the record).
+inline void damage(prng& g, std::string& s) {
+  constexpr char bytes[] = {'"', '\\', '{', '}', '[', ']', ',', ':', ' ', 'x', 'u', 'n', '1', '/', '\x01', '\xFF', '\xC3', '\n'};
+  const std::size_t n = 1 + g.below(3);
+  for (std::size_t k = 0; k < n && !s.empty(); ++k) {
+    const std::size_t at = g.below(s.size());
+    const char b = bytes[g.below(sizeof bytes)];
+    switch (g.below(3)) {
+      case 0: s[at] = b; break;
+      case 1: s.erase(at, 1); break;
+      default: s.insert(at, 1, b); break;
+    }
+  }
+}
+
 /// A small native event: auditID id-<i>, user u<i>, the given verb.
 inline std::string ev(int i, std::string_view verb = "get") {
   return R"({"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"id-)" + std::to_string(i) +
@@ -86,6 +102,25 @@ inline read_result drain(reader& rd) {
   }
   r.stats = rd.stats();
   return r;
+}
+
+/// The first way two readings of the same input differ (empty when they do not): the events as
+/// written, the counters, the errors with their place, field and detail.
+inline std::string first_difference(const read_result& a, const read_result& b) {
+  if (a.cat != b.cat) return "events differ:\n" + a.cat + "\nagainst\n" + b.cat;
+  const counters &x = a.stats, &y = b.stats;
+  if (x.records != y.records || x.events != y.events || x.skipped != y.skipped || x.errors != y.errors ||
+      x.skipped_by_reason != y.skipped_by_reason || x.errors_by_code != y.errors_by_code) {
+    return "counters differ";
+  }
+  if (a.errors.size() != b.errors.size()) return "error counts differ";
+  for (std::size_t i = 0; i < a.errors.size(); ++i) {
+    const error &e = a.errors[i], &f = b.errors[i];
+    if (e.code != f.code || e.line != f.line || e.offset != f.offset || e.field != f.field || e.detail != f.detail) {
+      return "error " + std::to_string(i) + ": " + message(e) + " against " + message(f);
+    }
+  }
+  return {};
 }
 
 inline read_result read_all(std::string_view data, reader_options opt = {}) {

@@ -27,6 +27,7 @@ namespace {
 constexpr bool is_ws(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
 [[gnu::always_inline]] inline const char* skip_ws(const char* p, const char* end) noexcept {
+  if (p < end && static_cast<unsigned char>(*p) > ' ') return p;  // compact JSON: no blank at all
   while (p < end && is_ws(*p)) ++p;
   return p;
 }
@@ -124,13 +125,28 @@ constexpr std::uint32_t from_bit(unsigned n) noexcept { return n >= 32 ? 0 : ~st
   return false;
 }
 
-// A member's key and its colon, from the opening quote at p; p is left on the value.
-[[gnu::always_inline]] inline bool member_key(const char*& p, const char* end, std::string_view& key, std::uint32_t& high) noexcept {
-  if (p >= end || *p != '"' || !plain_string(p, end, key, high)) return false;
+// The colon after a member's key (p just past the key's closing quote); p is left on the value.
+[[gnu::always_inline]] inline bool key_colon(const char*& p, const char* end) noexcept {
   p = skip_ws(p, end);
   if (p >= end || *p != ':') return false;
   p = skip_ws(p + 1, end);
   return p < end;
+}
+
+// A member's key and its colon, from the opening quote at p; p is left on the value.
+[[gnu::always_inline]] inline bool member_key(const char*& p, const char* end, std::string_view& key, std::uint32_t& high) noexcept {
+  if (p >= end || *p != '"' || !plain_string(p, end, key, high)) return false;
+  return key_colon(p, end);
+}
+
+// The key at p (its opening quote) is `lit` as written, quotes included: p moves past it. The
+// envelope's own keys are found this way, by word compares (key_is); any other key, or one
+// written with escapes, is read by member_key.
+template <std::size_t N>
+[[gnu::always_inline]] inline bool take_key(const char*& p, const char* end, const char (&lit)[N]) noexcept {
+  if (end - p < static_cast<std::ptrdiff_t>(N + 1) || !key_is(p + 1, lit)) return false;
+  p += N + 1;  // the quotes and the N - 1 bytes
+  return true;
 }
 
 // The object `properties`: plain strings, `log` decoded into a buffer from `mem`.
@@ -143,8 +159,12 @@ bool scan_properties(const char*& p, const char* end, arena& mem, aks_envelope& 
   }
   for (bool done = false; !done;) {
     std::string_view key;
-    if (!member_key(p, end, key, out.high) || *p != '"') return false;
-    if (key == "log") {
+    if (p >= end || *p != '"') return false;
+    const bool is_log = take_key(p, end, "log");
+    const bool is_pod = !is_log && take_key(p, end, "pod");
+    if (is_log || is_pod ? !key_colon(p, end) : !member_key(p, end, key, out.high)) return false;
+    if (*p != '"') return false;
+    if (is_log) {
       if (have_log) return false;  // a repeated log: the general path decides
       // Room for the rest of the record, which the decoded log cannot outgrow, and the padding.
       out.buffer_size = static_cast<std::size_t>(end - p) + 64;
@@ -161,7 +181,7 @@ bool scan_properties(const char*& p, const char* end, arena& mem, aks_envelope& 
     } else {
       std::string_view value;
       if (!plain_string(p, end, value, out.high)) return false;
-      if (key == "pod") out.pod = value;
+      if (is_pod) out.pod = value;
     }
     if (!member_end(p, end, done)) return false;
   }
@@ -347,25 +367,37 @@ bool scan_aks_envelope(const char* data, std::size_t len, arena& mem, bool (*ign
   if (p >= end || *p != '{') return false;
   p = skip_ws(p + 1, end);
   bool have_properties = false, have_log = false;
+  enum class member { properties, category, operation_name, resource_id, time, other };
   for (bool done = false; !done;) {
+    if (p >= end || *p != '"') return false;
+    member m = member::other;
+    if (take_key(p, end, "properties")) {
+      m = member::properties;
+    } else if (take_key(p, end, "category")) {
+      m = member::category;
+    } else if (take_key(p, end, "operationName")) {
+      m = member::operation_name;  // a string, as the general path requires, and not kept
+    } else if (take_key(p, end, "resourceId")) {
+      m = member::resource_id;
+    } else if (take_key(p, end, "time")) {
+      m = member::time;
+    }
     std::string_view key;
-    if (!member_key(p, end, key, out.high)) return false;
-    if (key == "properties") {
+    if (m == member::other ? !member_key(p, end, key, out.high) : !key_colon(p, end)) return false;
+    if (m == member::properties) {
       if (have_properties || *p != '{') return false;
       have_properties = true;
       if (!scan_properties(p, end, mem, out, have_log)) return false;
     } else {
       std::string_view value;
       if (*p != '"' || !plain_string(p, end, value, out.high)) return false;
-      if (key == "category") {
+      if (m == member::category) {
         out.category = value;
-      } else if (key == "operationName") {
-        // a string, as the general path requires, and not kept
-      } else if (key == "resourceId") {
+      } else if (m == member::resource_id) {
         out.resource_id = value;
-      } else if (key == "time") {
+      } else if (m == member::time) {
         out.time = value;
-      } else if (!ignorable(key)) {
+      } else if (m == member::other && !ignorable(key)) {
         return false;
       }
     }

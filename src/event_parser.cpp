@@ -59,37 +59,6 @@ bool is(std::string_view k, const char (&lit)[N]) noexcept {
   return k.size() == N - 1 && std::memcmp(k.data(), lit, N - 1) == 0;
 }
 
-// The key at p, as written (just after its opening quote), is the literal `lit`: its bytes, then
-// the closing quote. A key written with escapes never matches (no literal has a backslash): the
-// callers decode those. Reads 16 bytes from p, which the padding of every document the parser
-// walks (SIMDJSON_PADDING) allows.
-template <std::size_t N>
-[[gnu::always_inline]] inline bool key_is(const char* p, const char (&lit)[N]) noexcept {
-  static_assert(N >= 2 && N <= 16, "keys of 1 to 15 bytes");
-  constexpr std::size_t n = N - 1;  // the key's bytes; with the quote, n + 1 <= 16
-  if constexpr (std::endian::native != std::endian::little) {
-    return std::memcmp(p, lit, n) == 0 && p[n] == '"';
-  }
-  const auto word = [](const char* src, std::size_t len) {
-    std::uint64_t w = 0;
-    std::memcpy(&w, src, len);
-    return w;
-  };
-  // The literal and its quote as two little-endian words, and the bytes of each that count.
-  char want[16] = {};
-  for (std::size_t i = 0; i < n; ++i) want[i] = lit[i];
-  want[n] = '"';
-  const std::uint64_t lo = word(want, 8), hi = word(want + 8, 8);
-  constexpr std::size_t used = n + 1;
-  constexpr std::uint64_t lo_mask = used >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * used)) - 1;
-  if constexpr (used <= 8) {
-    return (word(p, 8) & lo_mask) == lo;
-  } else {
-    constexpr std::uint64_t hi_mask = used >= 16 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * (used - 8))) - 1;
-    return word(p, 8) == lo && (word(p + 8, 8) & hi_mask) == hi;
-  }
-}
-
 key lookup_key(std::string_view k) noexcept {
   // Length first, then a comparison or two: cheaper than hashing for ~60 short keys.
   switch (k.size()) {

@@ -1714,8 +1714,10 @@ struct event_parser::impl {
     place = at;
     line_ptr = data;
     line_at_ptr = at.line;
-    // `pending` is all zero here: it is cleared after each record (below), not before, so that
-    // the usual record clears two counters instead of the whole struct.
+    // `pending` is cleared after each record (below), two counters for the usual record instead
+    // of the whole struct; every count raises `records`, so records == 0 means all are zero
+    // (only an exception thrown out of the last record, bad_alloc, can leave them set).
+    if (pending.records != 0) pending = counters{};
     const std::size_t events_before = o.events->size();
     const std::size_t errors_before = o.errors->size();
 

@@ -288,8 +288,12 @@ TEST_CASE("envelope: the envelope's keys are matched as written, or read as any 
       CAPTURE(form);
       const std::string in = record(name, form) + "\n" + plain;
       const std::vector<outcome> fast = fast_same_as_general(in);
-      // The plain record after it is always taken by the fast path; the altered one never is,
-      // but for an unknown envelope key (ignored by both paths) or an escaped pod key.
+      // The plain record after it is always taken by the fast path. The altered one is declined
+      // when its key is escaped or cut (the fast path reads no escape, and a line break ends
+      // the record); a key a byte longer, shorter or in another case may be one the fast path
+      // ignores (as the general path does), and then it is taken.
+      const bool declined = form.find('\\') != std::string::npos || form.find('\n') != std::string::npos;
+      if (declined) CHECK(fast[0].fast == 1);
       CHECK(fast[0].fast >= 1);
       CHECK(fast[0].r.events.size() >= 1);
     }

@@ -492,7 +492,6 @@ struct event_parser::impl {
   od::parser outer;  // the framed record
   od::parser inner;  // string-wrapped payloads, parsed while `outer` is mid-iteration
   od::parser check;  // re-validation of a slice (a non-event item, a JSON text held in a string)
-  std::vector<std::string_view> list_scratch;
   std::string key_scratch;
   // The top-level key after each key (indexed by the previous key + 1; 0: the first key).
   std::array<key_guess, key_count + 1> next_key{};
@@ -627,22 +626,27 @@ struct event_parser::impl {
   }
 
   error_code read_string_array(od::array arr, std::span<const std::string_view>& out_list) {
-    list_scratch.clear();
+    // Straight into the arena: room for a few items first (most lists are short), grown by
+    // doubling when the list is longer, and what is not used given back.
+    std::size_t cap = 8, n = 0;
+    auto* mem = self.arena_.allocate_array<std::string_view>(cap);
+    if (mem == nullptr) return simdjson::MEMALLOC;
     for (auto el : arr) {
       od::value item;
       if (auto e = std::move(el).get(item); e) return e;
       std::string_view s;
       if (auto e = read_string(item, s); e) return e;
-      list_scratch.push_back(s);
+      if (n == cap) {
+        auto* bigger = self.arena_.allocate_array<std::string_view>(cap * 2);
+        if (bigger == nullptr) return simdjson::MEMALLOC;
+        for (std::size_t i = 0; i < n; ++i) ::new (bigger + i) std::string_view(mem[i]);
+        mem = bigger;
+        cap *= 2;
+      }
+      ::new (mem + n++) std::string_view(s);
     }
-    if (list_scratch.empty()) {
-      out_list = {};
-      return SUCCESS;
-    }
-    auto* mem = self.arena_.allocate_array<std::string_view>(list_scratch.size());
-    if (mem == nullptr) return simdjson::MEMALLOC;
-    for (std::size_t i = 0; i < list_scratch.size(); ++i) ::new (mem + i) std::string_view(list_scratch[i]);
-    out_list = std::span<const std::string_view>(mem, list_scratch.size());
+    self.arena_.shrink(reinterpret_cast<const char*>(mem), cap * sizeof(std::string_view), n * sizeof(std::string_view));
+    out_list = n == 0 ? std::span<const std::string_view>{} : std::span<const std::string_view>(mem, n);
     return SUCCESS;
   }
 

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -180,6 +182,42 @@ TEST_CASE("parser: unknown and null fields are skipped") {
   CHECK(r->annotations.empty());
   CHECK(r->source_ips.empty());
   CHECK(r->user.username.empty());
+}
+
+TEST_CASE("parser: string lists of any length are read whole and in order, escapes too") {
+  // Lists are written straight into the arena with room for a few items, grown by doubling:
+  // every length around the growth points, items with escapes (decoded into the arena between
+  // the list's own allocations), and two lists in one event.
+  parser p;
+  for (const std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{8}, std::size_t{9},
+                              std::size_t{16}, std::size_t{17}, std::size_t{100}}) {
+    for (const bool escaped : {false, true}) {
+      CAPTURE(n);
+      CAPTURE(escaped);
+      std::string groups = "[", ips = "[";
+      std::vector<std::string> want_groups, want_ips;
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::string g = "group-" + std::to_string(i);
+        groups += (i == 0 ? "\"" : ",\"") + (escaped && i % 3 == 1 ? g + "\\u0021" : g) + "\"";
+        want_groups.push_back(escaped && i % 3 == 1 ? g + "!" : g);
+        ips += (i == 0 ? "\"10.0.0." : ",\"10.0.0.") + std::to_string(i % 256) + "\"";
+        want_ips.push_back("10.0.0." + std::to_string(i % 256));
+      }
+      groups += "]";
+      ips += "]";
+      const std::string json = R"({"verb":"get","user":{"username":"u","groups":)" + groups +
+                               R"(},"impersonatedUser":{"username":"v","groups":)" + groups + R"(},"sourceIPs":)" +
+                               ips + "}";
+      auto r = p.parse(json);
+      REQUIRE(r.has_value());
+      const auto same = [](std::span<const std::string_view> got, const std::vector<std::string>& want) {
+        return got.size() == want.size() && std::equal(got.begin(), got.end(), want.begin());
+      };
+      CHECK(same(r->user.groups, want_groups));
+      CHECK(same(r->impersonated_user.groups, want_groups));
+      CHECK(same(r->source_ips, want_ips));
+    }
+  }
 }
 
 TEST_CASE("parser: the field mask skips what is not asked for") {

@@ -586,9 +586,17 @@ class group_table {
       entry& e = entries_[s - 1];
       if (e.hash == h && e.key.size() == key.size() &&
           (key.empty() || std::memcmp(e.key.data(), key.data(), key.size()) == 0)) {
+        recent_ = s;
         return &e.g;
       }
     }
+  }
+  /// The group found or added last, when its key is `key`: events in a row often share their
+  /// key, which then costs one compare instead of a hash and a probe.
+  group* find_recent(std::string_view key) noexcept {
+    if (recent_ == 0) return nullptr;
+    entry& e = entries_[recent_ - 1];
+    return e.key == key ? &e.g : nullptr;
   }
   group* find(std::string_view key) noexcept { return find(key, hash(key)); }
 
@@ -596,7 +604,8 @@ class group_table {
   group& insert(std::string_view key, std::uint64_t h) {
     if ((entries_.size() + 1) * 2 > slots_.size()) grow();
     entries_.push_back(entry{std::string(key), h, group{}});
-    place(static_cast<std::uint32_t>(entries_.size()), h);
+    recent_ = static_cast<std::uint32_t>(entries_.size());
+    place(recent_, h);
     return entries_.back().g;
   }
   group& insert(std::string_view key) { return insert(key, hash(key)); }
@@ -622,6 +631,7 @@ class group_table {
   std::vector<std::uint32_t> slots_;  // 0 = empty, else entry index + 1
   std::size_t mask_{0};
   std::vector<entry> entries_;
+  std::uint32_t recent_{0};  // entry index + 1 of the last group found or added (0 = none)
 };
 
 // Keys as bytes: per key one kind byte, then 8 bytes (numbers) or a 4-byte length and the text.
@@ -1261,9 +1271,10 @@ void query_state::add(const event& ev) {
     for (const detail::key_spec& k : p.keys) detail::append_key(ev, k, st);
     key = st.key.view();
   }
-  const std::uint64_t h = detail::group_table::hash(key);
-  detail::group* g = st.groups.find(key, h);
+  detail::group* g = st.groups.find_recent(key);
+  if (g == nullptr) g = st.groups.find(key, detail::group_table::hash(key));
   if (g == nullptr) {
+    const std::uint64_t h = detail::group_table::hash(key);
     const std::size_t cost = detail::group_cost(p, key);
     if (st.groups.size() >= p.limits.max_groups || st.bytes + cost > p.limits.max_memory) {
       ++st.overflow;

@@ -482,6 +482,31 @@ TEST_CASE("aggregate: count, countif and requests on crafted events") {
   CHECK(row_texts(by_user) == std::vector<std::string>{"|1|1", "alice|5|3", "bob|3|3", "carol|2|2", "dave|2|2"});
 }
 
+TEST_CASE("aggregate: keys in runs, alternating or shuffled give the same groups") {
+  // A state remembers the group it found last, so that a key equal to the one before costs one
+  // compare: keys in long runs, keys alternating every event and the generated order must give
+  // the same counts, and those of a plain map.
+  std::vector<spec> specs = generated_specs(600, 17);
+  std::map<std::string, std::int64_t> want;
+  for (const spec& sp : specs) ++want[sp.verb + "|" + sp.ns];
+  std::vector<spec> runs = specs;
+  std::stable_sort(runs.begin(), runs.end(), [](const spec& a, const spec& b) { return a.verb + a.ns < b.verb + b.ns; });
+  std::vector<spec> alternating;  // every 7th of the runs, from each start: keys change at almost every event
+  for (std::size_t from = 0; from < 7; ++from) {
+    for (std::size_t i = from; i < runs.size(); i += 7) alternating.push_back(runs[i]);
+  }
+  REQUIRE(alternating.size() == runs.size());
+  for (const std::vector<spec>* order : {&specs, &runs, &alternating}) {
+    const table t = run("summarize count() by verb, objectRef.namespace", events_of(*order));
+    std::map<std::string, std::int64_t> got;
+    for (const auto& r : t.rows) {
+      REQUIRE(r.size() == 3);
+      got[to_text(r[0]) + "|" + to_text(r[1])] += r[2].integer;
+    }
+    CHECK(got == want);
+  }
+}
+
 TEST_CASE("aggregate: dcount of string and list fields ignores empty values") {
   const table t =
       run("summarize dcount(user.username), dcount(user.groups), dcount(verb), dcount(objectRef.namespace)", crafted());

@@ -1272,9 +1272,12 @@ void query_state::add(const event& ev) {
     key = st.key.view();
   }
   detail::group* g = st.groups.find_recent(key);
-  if (g == nullptr) g = st.groups.find(key, detail::group_table::hash(key));
+  std::uint64_t h = 0;
   if (g == nullptr) {
-    const std::uint64_t h = detail::group_table::hash(key);
+    h = detail::group_table::hash(key);
+    g = st.groups.find(key, h);
+  }
+  if (g == nullptr) {
     const std::size_t cost = detail::group_cost(p, key);
     if (st.groups.size() >= p.limits.max_groups || st.bytes + cost > p.limits.max_memory) {
       ++st.overflow;

@@ -19,6 +19,7 @@
 #include "json_scan.h"
 #include "k8saudit/time.h"
 #include "string_blocks.h"
+#include "time_detail.h"
 
 namespace k8saudit::detail {
 namespace {
@@ -489,6 +490,7 @@ struct event_parser::impl {
   bool aks_fast_path() const noexcept {
     return !validate_all && depth_limit >= 3 && (format == input_format::aks || format == input_format::auto_detect);
   }
+  micro_time_cache time_cache;  // the second the last MicroTime gave
   od::parser outer;  // the framed record
   od::parser inner;  // string-wrapped payloads, parsed while `outer` is mid-iteration
   od::parser check;  // re-validation of a slice (a non-event item, a JSON text held in a string)
@@ -1501,7 +1503,7 @@ struct event_parser::impl {
   bool resolve_timestamps(object_scan& s, std::string_view& bad) {
     event& ev = *s.ev;
     auto parse = [&](std::string_view text, std::string_view name, timestamp& t) {
-      auto r = parse_timestamp(text);
+      auto r = parse_timestamp(text, time_cache);
       if (!r) {
         bad = name;
         return false;

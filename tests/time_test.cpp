@@ -344,6 +344,65 @@ TEST_CASE("parse_timestamp: reads only the bytes of the view") {
   CHECK(rejected(off));
 }
 
+TEST_CASE("parse_timestamp: remembering the last second gives the same result for every text") {
+  // The parser's form (detail::parse_timestamp with a cache) against the plain one, text after
+  // text, so that each text meets the second the one before left: the same second with another
+  // fraction, a fraction that is not six digits and Z, a second that differs in one byte only,
+  // seconds before 1970 (negative counts), and texts the fast form leaves to the general parser.
+  const std::string texts[] = {
+      "2025-10-07T16:00:00.000000Z", "2025-10-07T16:00:00.999999Z", "2025-10-07T16:00:00.123456Z",
+      "2025-10-07T16:00:00.12345aZ", "2025-10-07T16:00:00.123456z", "2025-10-07T16:00:00.1234567",
+      "2025-10-07T16:00:00.123456+", "2025-10-07T16:00:00.000001Z", "2025-10-07T16:00:01.000001Z",
+      "2025-10-07T16:00:00.000002Z", "2025-10-07T16:01:00.000002Z", "2025-10-07T17:00:00.000002Z",
+      "2025-10-08T16:00:00.000002Z", "2025-11-07T16:00:00.000002Z", "2026-10-07T16:00:00.000002Z",
+      "2026-10-07 16:00:00.000002Z", "2026-10-07T16:00:00.000002Z", "2026-10-07T16:00:00,000003Z",
+      "2026-10-07T16:00:00.000003Z", "1969-12-31T23:59:59.500000Z", "1969-12-31T23:59:59.000001Z",
+      "1969-12-31T23:59:59.999999Z", "1970-01-01T00:00:00.000000Z", "1969-12-31T23:59:58.250000Z",
+      "1678-01-01T00:00:00.000001Z", "1678-01-01T00:00:00.999999Z", "2261-12-31T23:59:59.999999Z",
+      "2261-12-31T23:59:59.000000Z", "2025-02-28T12:00:00.000000Z", "2025-02-29T12:00:00.000000Z",
+      "2025-02-28T12:00:00.500000Z", "2025-02-28T12:00:00.5000000", "2025-02-28T12:00:00.500000Z",
+      "2025-02-28T12:00:00.500000Zx", "2025-02-28T12:00:00.500000", "2025-02-28T12:00:00Z",
+      "2025-02-28T12:00:00.500000Z"};
+  k8saudit::detail::micro_time_cache cache;
+  std::size_t same_second = 0;  // texts that met the second before
+  std::string_view previous;
+  for (const std::string& t : texts) {
+    const auto plain = parse_timestamp(t);
+    const auto remembered = k8saudit::detail::parse_timestamp(t, cache);
+    INFO("text: ", t, " after ", previous);
+    REQUIRE(plain.has_value() == remembered.has_value());
+    if (plain.has_value()) {
+      CHECK(plain->time_since_epoch().count() == remembered->time_since_epoch().count());
+    } else {
+      CHECK(plain.error().code == remembered.error().code);
+      CHECK(plain.error().detail == remembered.error().detail);
+    }
+    if (previous.size() >= 19 && t.size() >= 19 && previous.substr(0, 19) == std::string_view(t).substr(0, 19)) {
+      ++same_second;
+    }
+    previous = t;
+  }
+  CHECK(same_second >= 15);
+  // Every pair of texts in both orders, from a fresh memory of the first.
+  for (const std::string& a : texts) {
+    for (const std::string& b : texts) {
+      k8saudit::detail::micro_time_cache c;
+      (void)k8saudit::detail::parse_timestamp(a, c);
+      const auto plain = parse_timestamp(b);
+      const auto remembered = k8saudit::detail::parse_timestamp(b, c);
+      INFO("text: ", b, " after ", a);
+      REQUIRE(plain.has_value() == remembered.has_value());
+      if (plain.has_value()) CHECK(plain->time_since_epoch().count() == remembered->time_since_epoch().count());
+    }
+  }
+  // The known values, through the memory: before the epoch, the second is floor(ns / 1e9).
+  k8saudit::detail::micro_time_cache c;
+  CHECK(k8saudit::detail::parse_timestamp("1969-12-31T23:59:59.500000Z", c)->time_since_epoch().count() ==
+        -500'000'000);
+  CHECK(k8saudit::detail::parse_timestamp("1969-12-31T23:59:59.250000Z", c)->time_since_epoch().count() ==
+        -750'000'000);
+}
+
 TEST_CASE("parse_timestamp: edges of the int64 nanosecond range") {
   constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
   constexpr std::int64_t min = std::numeric_limits<std::int64_t>::min();

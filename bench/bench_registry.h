@@ -9,9 +9,9 @@
 //   T5  T1 over the same events as AKS records (bench_corpus_aks())
 // T4 (stats) and T6 (policy apply) have no peer: they are the Q/ and P/ benchmarks.
 //
-// bench_main.cpp registers the peers (simdjson, RapidJSON, nlohmann::json). Another
-// translation unit linked into k8saudit_bench (bench_k8saudit.cpp) adds its own
-// implementations from a static initializer:
+// bench_main.cpp registers the peers (simdjson, RapidJSON, nlohmann::json). Other translation
+// units linked into k8saudit_bench (bench_k8saudit.cpp; go_peers.cpp, the Go peers, when Go is
+// installed) add their implementations from a static initializer:
 //
 //   static const bool registered =
 //       k8saudit::bench::register_task("T1", "k8saudit", [](std::string_view jsonl) { return ...; });

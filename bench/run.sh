@@ -7,6 +7,8 @@
 #   bench/run.sh                      # 64 MiB corpus, build in build-bench/
 #   K8SAUDIT_BENCH_MB=256 bench/run.sh --benchmark_repetitions=5
 #
+# The Go peers (fastjson, encoding/json) are in the table when Go and fastjson are installed
+# (.ci/install-deps --go) before build-bench is first configured.
 # Environment: BUILD_DIR (default build-bench), K8SAUDIT_BENCH_MB (corpus size, default 64).
 # Extra arguments go to the benchmark (default: --benchmark_min_time=0.5 --benchmark_repetitions=3).
 # The repetitions of all benchmarks are always run in a random interleaved order, so that a slow

@@ -121,7 +121,7 @@ constexpr row_spec table_rows[] = {
     {"T1/simdjson_dom", "T1", "simdjson DOM", "T1/k8saudit", "", false, "k8saudit / this", ""},
     {"T1/rapidjson", "T1", "RapidJSON", "T1/k8saudit", "", false, "k8saudit / this", ">= 3.5"},
     {"T1/nlohmann", "T1", "nlohmann::json", "T1/k8saudit", "", false, "k8saudit / this", ">= 12"},
-    {"T1/go_fastjson", "T1", "Go fastjson (Falco's Go plugins)", "T1/k8saudit", "", false, "k8saudit / this", ""},
+    {"T1/go_fastjson", "T1", "Go fastjson (as in Falco's k8saudit plugin)", "T1/k8saudit", "", false, "k8saudit / this", ""},
     {"T1/go_encoding_json", "T1", "Go encoding/json", "T1/k8saudit", "", false, "k8saudit / this", ""},
     {"T2/k8saudit", "T2", "k8saudit, full typed parse of every field", "", "T1/k8saudit", false, "this / T1 k8saudit",
      ">= 0.80"},

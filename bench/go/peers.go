@@ -5,8 +5,8 @@
 // iteration with the whole corpus, so that they run in the same process and the same run as
 // every other implementation.
 //
-//   fastjson       github.com/valyala/fastjson, the parser of Falco's Go plugins (k8saudit,
-//                  k8saudit-aks ...): one Parser reused for every line, fields by Get paths.
+//   fastjson       github.com/valyala/fastjson, as Falco's k8saudit plugin extracts fields:
+//                  one Parser reused for every line, fields by Get paths.
 //   encoding/json  Go's standard library, as Go tools built on Kubernetes' own types read
 //                  events: json.Unmarshal of each line into a struct of the needed fields.
 //

@@ -218,6 +218,19 @@ struct reading {
   k8saudit::error failure{};
 };
 
+/// An event's timestamps are what parse_timestamp gives for their texts: the parser's memory of
+/// the last second (time_detail.h) must never change a result, whatever came before.
+inline void check_timestamps(const k8saudit::event& e) {
+  const auto same = [](std::string_view text, k8saudit::timestamp t) {
+    if (text.empty()) return t == k8saudit::timestamp{};
+    const auto r = k8saudit::parse_timestamp(text);
+    return r.has_value() && *r == t;
+  };
+  FUZZ_CHECK(same(e.request_received_timestamp_text, e.request_received_timestamp),
+             "requestReceivedTimestamp " + printable(e.request_received_timestamp_text));
+  FUZZ_CHECK(same(e.stage_timestamp_text, e.stage_timestamp), "stageTimestamp " + printable(e.stage_timestamp_text));
+}
+
 /// Reads everything `r` (opened) yields, checking the per-batch and counter invariants.
 inline reading drain(k8saudit::reader& r, std::size_t max_batch_events) {
   reading out;
@@ -227,7 +240,10 @@ inline reading drain(k8saudit::reader& r, std::size_t max_batch_events) {
     // Not checked: b.events.size() <= max_batch_events. A container record (EventList, records
     // message, array) gives all its items to one batch, which may then hold more.
     (void)max_batch_events;
-    for (const k8saudit::event& e : b.events) fingerprint(e, out.events);
+    for (const k8saudit::event& e : b.events) {
+      fingerprint(e, out.events);
+      check_timestamps(e);
+    }
     for (const k8saudit::record_error& e : b.errors) {
       FUZZ_CHECK(e.error.code != k8saudit::errc::ok, "an error with code ok");
       fingerprint(e, out.errors);

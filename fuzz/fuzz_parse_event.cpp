@@ -9,7 +9,8 @@
 //   - write_json then parse gives the same event (timestamps that write_json re-formats compare
 //     at microsecond precision; multi-line raw JSON compares without its whitespace), and
 //     writing that again gives the same bytes;
-//   - errors carry a code and a static field/detail; derive_attributes accepts every event.
+//   - errors carry a code and a static field/detail; derive_attributes accepts every event;
+//   - the timestamps are what parse_timestamp gives for their texts.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -184,6 +185,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   parser p;
   auto r1 = p.parse(json);
+  if (r1) k8saudit_fuzz::check_timestamps(*r1);  // the second timestamp may meet the first's memory
 
   // parse_padded on an exactly padded copy gives the same outcome.
   {

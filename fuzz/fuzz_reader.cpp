@@ -18,7 +18,8 @@
 //   - each event of a native record / EventList item / array item is what parser::parse gives
 //     for its origin.record;
 //   - a filter's matches are the same with and without its prefilter (and projection);
-//   - read_parallel() with 1 and 2 threads gives the single reader's events, errors, counters.
+//   - read_parallel() with 1 and 2 threads gives the single reader's events, errors, counters;
+//   - every event's timestamps are what parse_timestamp gives for their texts (drain()).
 #include <unistd.h>
 #include <zlib.h>
 

@@ -4,7 +4,6 @@
 // decodes the t1_result it sends back.
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>

@@ -12,8 +12,9 @@
 //
 // The rules of bench/peers.h apply: one event per non-blank line, missing fields read as "" or
 // 0, the same counters and checksum. The result goes back to C++ as bytes (see encode).
-// GOMAXPROCS is 1: one core, like every other implementation (the runtime's own threads, such
-// as the garbage collector's background workers, then share it).
+// init() sets GOMAXPROCS to 1, whatever the environment says: one core, like every other
+// implementation (the runtime's own threads, such as the garbage collector's background workers,
+// then share it; a collection still under way when a call returns may finish on the other core).
 package main
 
 /*
@@ -26,6 +27,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"runtime"
 	"unsafe"
 
@@ -120,7 +122,7 @@ func fastjsonTask(text []byte, onlyVerb string) *acc {
 	var p fastjson.Parser
 	lines(text, func(line []byte) {
 		v, err := p.ParseBytes(line)
-		if err != nil {
+		if err != nil || v.Type() != fastjson.TypeObject {
 			return
 		}
 		fastjsonEvent(a, v, onlyVerb)
@@ -154,7 +156,7 @@ func k8saudit_go_t5_fastjson(data *C.char, n C.size_t, size *C.size_t) *C.char {
 			return
 		}
 		v, err := inner.ParseBytes(log)
-		if err != nil {
+		if err != nil || v.Type() != fastjson.TypeObject {
 			return
 		}
 		fastjsonEvent(a, v, "")
@@ -178,12 +180,20 @@ type t1Event struct {
 	RequestReceivedTimestamp string `json:"requestReceivedTimestamp"`
 }
 
+// encoding/json matches keys without regard to case ("Verb" would be read as "verb"), where the
+// C++ peers match them exactly; the generated corpus has no such keys. A field of the wrong type
+// leaves its zero value and the rest of the event is still decoded, as peers.h asks.
+//
 //export k8saudit_go_t1_encoding_json
 func k8saudit_go_t1_encoding_json(data *C.char, n C.size_t, size *C.size_t) *C.char {
 	a := newAcc()
 	lines(input(data, n), func(line []byte) {
+		if first := bytes.TrimLeft(line, " \t\r"); len(first) == 0 || first[0] != '{' {
+			return // not an object
+		}
 		var e t1Event
-		if json.Unmarshal(line, &e) != nil {
+		var wrongType *json.UnmarshalTypeError
+		if err := json.Unmarshal(line, &e); err != nil && !errors.As(err, &wrongType) {
 			return
 		}
 		add(a, e.Verb, e.User.Username, e.ObjectRef.Namespace, e.ObjectRef.Resource, e.ResponseStatus.Code, e.Stage,

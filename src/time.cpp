@@ -252,38 +252,41 @@ result<timestamp> parse_timestamp(std::string_view text) noexcept {
   return detail::parse_timestamp_general(text);
 }
 
+namespace {
+// The microseconds of ".ffffffZ" read as a word (bytes 19-26 of a MicroTime text).
+std::int64_t micros_of(std::uint64_t tail) noexcept {
+  const std::uint64_t pairs = digit_pairs(tail);
+  return static_cast<std::int64_t>(byte_at(pairs, 1) * 10'000 + byte_at(pairs, 3) * 100 + byte_at(pairs, 5));
+}
+}  // namespace
+
 result<timestamp> detail::parse_timestamp(std::string_view text, micro_time_cache& cache) noexcept {
   if constexpr (std::endian::native == std::endian::little) {
     if (text.size() == 27 && cache.valid) {
       const char* s = text.data();
       std::uint32_t second = 0;
       std::memcpy(&second, s + 16, 3);
-      if (load_word(s) == cache.date && load_word(s + 8) == cache.clock && second == cache.second) {
-        // The remembered second, validated when it was read: only ".ffffffZ" is left.
-        const std::uint64_t d = load_word(s + 19);
-        if (shape_mismatch(d, tail_word) == 0) {
-          const std::uint64_t pd = digit_pairs(d);
-          const std::uint32_t micros = byte_at(pd, 1) * 10'000 + byte_at(pd, 3) * 100 + byte_at(pd, 5);
-          return timestamp{std::chrono::nanoseconds{cache.secs * ns_per_s + static_cast<std::int64_t>(micros) * 1'000}};
-        }
+      const std::uint64_t tail = load_word(s + 19);
+      // The remembered second, validated when it was read: only ".ffffffZ" is left to check.
+      if (load_word(s) == cache.date && load_word(s + 8) == cache.clock && second == cache.second &&
+          shape_mismatch(tail, tail_word) == 0) {
+        return timestamp{std::chrono::nanoseconds{cache.secs * ns_per_s + micros_of(tail) * 1'000}};
       }
     }
     std::int64_t ns = 0;
-    if (parse_micro_time(text, ns)) {
-      const char* s = text.data();
-      cache.valid = true;
-      cache.date = load_word(s);
-      cache.clock = load_word(s + 8);
-      cache.second = 0;
-      std::memcpy(&cache.second, s + 16, 3);
-      // ns = secs * ns_per_s + micros * 1000 (secs < 0 before 1970): exact division.
-      const std::uint64_t pd = digit_pairs(load_word(s + 19));
-      const std::uint32_t micros = byte_at(pd, 1) * 10'000 + byte_at(pd, 3) * 100 + byte_at(pd, 5);
-      cache.secs = (ns - static_cast<std::int64_t>(micros) * 1'000) / ns_per_s;
-      return timestamp{std::chrono::nanoseconds{ns}};
-    }
+    if (!parse_micro_time(text, ns)) return parse_timestamp_general(text);  // as parse_timestamp goes on
+    const char* s = text.data();
+    cache.valid = true;
+    cache.date = load_word(s);
+    cache.clock = load_word(s + 8);
+    cache.second = 0;
+    std::memcpy(&cache.second, s + 16, 3);
+    // ns = secs * ns_per_s + micros * 1000 (secs < 0 before 1970): an exact division.
+    cache.secs = (ns - micros_of(load_word(s + 19)) * 1'000) / ns_per_s;
+    return timestamp{std::chrono::nanoseconds{ns}};
+  } else {
+    return k8saudit::parse_timestamp(text);
   }
-  return k8saudit::parse_timestamp(text);
 }
 
 result<timestamp> detail::parse_timestamp_general(std::string_view text) noexcept {
